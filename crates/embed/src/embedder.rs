@@ -1,0 +1,191 @@
+//! The sentence embedder: tokenizer + BERT + pooling, run in length-sorted batches.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::BertModel;
+use ndarray::Array2;
+use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::batch::{BatchParams, ValidBatchParams};
+use crate::device::DeviceSpec;
+use crate::error::{Error, Result};
+use crate::folder::{ModelFolder, WEIGHTS};
+use crate::pooling::l2_normalize;
+
+/// A loaded sentence model. Embeddings equal sentence-transformers' `model.encode(texts)` for the
+/// same folder: same truncation (`max_seq_length` from `sentence_bert_config.json`, not the
+/// tokenizer file's own), same pooling, same normalization.
+///
+/// ```no_run
+/// use precis_embed::Embedder;
+///
+/// let embedder = Embedder::builder("models/minilm").build()?;
+/// let vectors = embedder.embed(&["Both sides agreed to swap prisoners.", "The talks ended early."])?;
+/// assert_eq!(vectors.dim(), (2, 384));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Embedder {
+    folder: ModelFolder,
+    tokenizer: Tokenizer,
+    model: BertModel,
+    device: Device,
+    batch: ValidBatchParams,
+    pad_id: u32,
+}
+
+/// Options for [`Embedder`]; defaults: CPU, [`BatchParams::default`].
+#[derive(Debug, Clone)]
+pub struct EmbedderBuilder {
+    dir: PathBuf,
+    device: DeviceSpec,
+    batch: BatchParams,
+}
+
+impl EmbedderBuilder {
+    /// The device to run on.
+    pub fn device(mut self, device: DeviceSpec) -> Self {
+        self.device = device;
+        self
+    }
+
+    /// How texts are grouped into batches.
+    pub fn batch(mut self, batch: BatchParams) -> Self {
+        self.batch = batch;
+        self
+    }
+
+    /// Reads the folder, checks the parameters against it, opens the device and loads the weights.
+    pub fn build(self) -> Result<Embedder> {
+        let folder = ModelFolder::read(&self.dir)?;
+        let batch = self
+            .batch
+            .check(folder.max_seq_length)
+            .map_err(|e| Error::bad_file(folder.path("sentence_bert_config.json"), e))?;
+        let device = self.device.open()?;
+        let tokenizer = load_tokenizer(&folder)?;
+        let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(folder.bert.pad_token_id as u32);
+
+        let weights = folder.path(WEIGHTS);
+        // SAFETY: the file is mapped read-only; like every mmap user we rely on nobody truncating or
+        // rewriting it while it is mapped. Model folders are written once, atomically (see `store`).
+        #[allow(unsafe_code)]
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
+            .map_err(|e| corrupt_weights(&weights, e))?;
+        let model = BertModel::load(vb, &folder.bert).map_err(|e| corrupt_weights(&weights, e))?;
+        tracing::debug!(dir = %self.dir.display(), device = %self.device, "model loaded");
+        Ok(Embedder { folder, tokenizer, model, device, batch, pad_id })
+    }
+}
+
+fn corrupt_weights(path: &Path, e: candle_core::Error) -> Error {
+    Error::bad_file(
+        path,
+        format!("not a usable BERT safetensors file ({e}); it may be truncated or corrupt: fetch the model again"),
+    )
+}
+
+fn load_tokenizer(folder: &ModelFolder) -> Result<Tokenizer> {
+    let path = folder.path("tokenizer.json");
+    let mut tokenizer = Tokenizer::from_file(&path).map_err(|e| Error::bad_file(&path, e))?;
+    // all-MiniLM-L6-v2's tokenizer.json truncates at 128 and pads to a fixed 128; sentence-transformers
+    // ignores both and truncates at max_seq_length, padding each batch to its longest text. So do we.
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: folder.max_seq_length,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+            direction: TruncationDirection::Right,
+        }))
+        .map_err(|e| Error::Tokenizer(e.to_string()))?;
+    tokenizer.with_padding(None);
+    Ok(tokenizer)
+}
+
+impl Embedder {
+    /// Starts loading the model folder at `dir`.
+    pub fn builder(dir: impl Into<PathBuf>) -> EmbedderBuilder {
+        EmbedderBuilder { dir: dir.into(), device: DeviceSpec::Cpu, batch: BatchParams::default() }
+    }
+
+    /// Length of every embedding.
+    pub fn dim(&self) -> usize {
+        self.folder.bert.hidden_size
+    }
+
+    /// Longest input in tokens (special tokens included); longer texts are truncated.
+    pub fn max_seq_length(&self) -> usize {
+        self.folder.max_seq_length
+    }
+
+    /// The model folder in use.
+    pub fn folder(&self) -> &Path {
+        &self.folder.dir
+    }
+
+    /// The device the model runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Token ids of each text, special tokens included, truncated as for embedding.
+    pub fn token_ids<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<u32>>> {
+        Ok(self.encode(texts)?.into_iter().map(|e| e.get_ids().to_vec()).collect())
+    }
+
+    /// Embeds `texts`, returning `(texts.len(), dim)` in input order.
+    pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
+        self.embed_with_progress(texts, |_| {})
+    }
+
+    /// Like [`Embedder::embed`], calling `done(n)` after each batch of `n` texts.
+    ///
+    /// Each text's vector does not depend on which texts share its batch: padding is masked out of
+    /// attention and pooling, so results agree across batch sizes and input orders to float
+    /// rounding (well under 1e-6 per component).
+    pub fn embed_with_progress<S: AsRef<str>>(&self, texts: &[S], mut done: impl FnMut(usize)) -> Result<Array2<f32>> {
+        let encodings = self.encode(texts)?;
+        let lengths: Vec<usize> = encodings.iter().map(Encoding::len).collect();
+        let mut out = Array2::<f32>::zeros((texts.len(), self.dim()));
+        for batch in self.batch.plan(&lengths) {
+            let members: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
+            let vectors = self.forward(&members)?;
+            for (row, &i) in batch.iter().enumerate() {
+                out.row_mut(i).assign(&ndarray::ArrayView1::from(&vectors[row * self.dim()..(row + 1) * self.dim()]));
+            }
+            done(batch.len());
+        }
+        Ok(out)
+    }
+
+    fn encode<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Encoding>> {
+        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
+    }
+
+    /// Runs one padded batch; returns `batch × dim` values, row-major.
+    fn forward(&self, batch: &[&Encoding]) -> Result<Vec<f32>> {
+        let width = batch.iter().map(|e| e.len()).max().unwrap_or(0);
+        let mut ids = vec![self.pad_id; batch.len() * width];
+        let mut type_ids = vec![0u32; batch.len() * width];
+        let mut mask = vec![0u32; batch.len() * width];
+        for (row, encoding) in batch.iter().enumerate() {
+            let at = row * width;
+            let n = encoding.len();
+            ids[at..at + n].copy_from_slice(encoding.get_ids());
+            type_ids[at..at + n].copy_from_slice(encoding.get_type_ids());
+            mask[at..at + n].fill(1);
+        }
+        let shape = (batch.len(), width);
+        let ids = Tensor::from_vec(ids, shape, &self.device)?;
+        let type_ids = Tensor::from_vec(type_ids, shape, &self.device)?;
+        let mask = Tensor::from_vec(mask, shape, &self.device)?;
+        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        let mut pooled = self.folder.pooling.pool(&hidden, &mask)?;
+        if self.folder.normalize {
+            pooled = l2_normalize(&pooled)?;
+        }
+        Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
+    }
+}

@@ -1,0 +1,191 @@
+//! What a sentence-transformers folder says about how to run its model.
+
+use std::path::{Path, PathBuf};
+
+use candle_transformers::models::bert;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::pooling::Pooling;
+
+/// The weights file of every supported folder.
+pub const WEIGHTS: &str = "model.safetensors";
+
+/// A sentence-transformers model folder, read and checked: the BERT config plus the modules that
+/// follow the transformer (pooling, optional normalization) and the longest input in tokens.
+#[derive(Debug, Clone)]
+pub struct ModelFolder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The transformer's `config.json`.
+    pub bert: bert::Config,
+    /// How token vectors become one sentence vector (`1_Pooling/config.json`).
+    pub pooling: Pooling,
+    /// Whether a `Normalize` module follows pooling (`modules.json`).
+    pub normalize: bool,
+    /// Longest input in tokens, special tokens included (`sentence_bert_config.json`,
+    /// capped by the model's position embeddings).
+    pub max_seq_length: usize,
+}
+
+#[derive(Deserialize)]
+struct Module {
+    path: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct SentenceBertConfig {
+    max_seq_length: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct BertLimits {
+    max_position_embeddings: usize,
+}
+
+impl ModelFolder {
+    /// Reads the folder's configuration files; the weights and tokenizer are only checked to exist.
+    pub fn read(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::bad_file(
+                dir,
+                "not a folder: give the path of a sentence-transformers model folder, or a model name such as minilm",
+            ));
+        }
+        for file in ["config.json", "tokenizer.json", WEIGHTS, "modules.json"] {
+            require(dir, file)?;
+        }
+        let bert: bert::Config = read_json(&dir.join("config.json"))?;
+        let limits: BertLimits = read_json(&dir.join("config.json"))?;
+        let modules: Vec<Module> = read_json(&dir.join("modules.json"))?;
+
+        let mut pooling = None;
+        let mut normalize = false;
+        for module in &modules {
+            match module.kind.rsplit('.').next().unwrap_or_default() {
+                "Transformer" => {}
+                "Pooling" => {
+                    let path = dir.join(&module.path).join("config.json");
+                    pooling = Some(Pooling::from_config_file(&path)?);
+                }
+                "Normalize" => normalize = true,
+                other => {
+                    return Err(Error::bad_file(
+                        dir.join("modules.json"),
+                        format!("module {other:?} is not supported (precis runs Transformer, Pooling and Normalize)"),
+                    ));
+                }
+            }
+        }
+        let pooling = pooling.ok_or_else(|| {
+            Error::bad_file(dir.join("modules.json"), "no Pooling module: not a sentence-transformers folder")
+        })?;
+
+        let sbert_path = require(dir, "sentence_bert_config.json")?;
+        let sbert: SentenceBertConfig = read_json(&sbert_path)?;
+        let max_seq_length = sbert
+            .max_seq_length
+            .unwrap_or(limits.max_position_embeddings)
+            .min(limits.max_position_embeddings);
+        if max_seq_length < 2 {
+            return Err(Error::bad_file(sbert_path, format!("max_seq_length {max_seq_length} leaves no room for text")));
+        }
+        Ok(Self { dir: dir.to_path_buf(), bert, pooling, normalize, max_seq_length })
+    }
+
+    /// Path of a file inside the folder.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+}
+
+fn require(dir: &Path, file: &'static str) -> Result<PathBuf> {
+    let path = dir.join(file);
+    if path.is_file() { Ok(path) } else { Err(Error::MissingFile { dir: dir.to_path_buf(), file }) }
+}
+
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::bad_file(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::bad_file(path, format!("invalid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, file: &str, text: &str) {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    const BERT_CONFIG: &str = r#"{"vocab_size": 10, "hidden_size": 4, "num_hidden_layers": 1,
+        "num_attention_heads": 1, "intermediate_size": 8, "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1, "max_position_embeddings": 128, "type_vocab_size": 2,
+        "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 0, "model_type": "bert"}"#;
+
+    fn folder(modules: &str, pooling: &str, sbert: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "config.json", BERT_CONFIG);
+        write(dir.path(), "tokenizer.json", "{}");
+        write(dir.path(), WEIGHTS, "");
+        write(dir.path(), "modules.json", modules);
+        write(dir.path(), "1_Pooling/config.json", pooling);
+        write(dir.path(), "sentence_bert_config.json", sbert);
+        dir
+    }
+
+    const MEAN: &str = r#"{"word_embedding_dimension": 4, "pooling_mode_mean_tokens": true}"#;
+    const MODULES: &str = r#"[{"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]"#;
+
+    #[test]
+    fn reads_pooling_normalize_and_max_seq_length() {
+        let dir = folder(MODULES, MEAN, r#"{"max_seq_length": 64}"#);
+        let folder = ModelFolder::read(dir.path()).unwrap();
+        assert_eq!(folder.pooling, Pooling::Mean);
+        assert!(folder.normalize);
+        assert_eq!(folder.max_seq_length, 64);
+    }
+
+    #[test]
+    fn max_seq_length_is_capped_by_position_embeddings() {
+        let dir = folder(MODULES, MEAN, r#"{"max_seq_length": 4096}"#);
+        assert_eq!(ModelFolder::read(dir.path()).unwrap().max_seq_length, 128);
+    }
+
+    #[test]
+    fn no_normalize_module_means_raw_pooled_vectors() {
+        let modules = r#"[{"path": "", "type": "sentence_transformers.models.Transformer"},
+            {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#;
+        let dir = folder(modules, MEAN, "{}");
+        assert!(!ModelFolder::read(dir.path()).unwrap().normalize);
+    }
+
+    #[test]
+    fn unsupported_module_is_named() {
+        let modules = r#"[{"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}]"#;
+        let dir = folder(modules, MEAN, "{}");
+        let err = ModelFolder::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("\"Dense\" is not supported"), "{err}");
+    }
+
+    #[test]
+    fn missing_tokenizer_is_named() {
+        let dir = folder(MODULES, MEAN, "{}");
+        std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
+        let err = ModelFolder::read(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::MissingFile { file: "tokenizer.json", .. }), "{err}");
+    }
+
+    #[test]
+    fn broken_json_names_the_file() {
+        let dir = folder(MODULES, MEAN, "{");
+        let err = ModelFolder::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("sentence_bert_config.json") && err.contains("invalid JSON"), "{err}");
+    }
+}

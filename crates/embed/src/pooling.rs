@@ -1,0 +1,164 @@
+//! From token vectors to one sentence vector: pooling and L2 normalization.
+
+use std::path::Path;
+
+use candle_core::{D, DType, Tensor};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::folder::read_json;
+
+/// How a sentence-transformers `Pooling` module turns token vectors into a sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pooling {
+    /// Mean of the vectors of real (unpadded) tokens: all-MiniLM-L6-v2 and most sentence models.
+    Mean,
+    /// The vector of the first token (`[CLS]`): the BGE family.
+    Cls,
+    /// Component-wise maximum over real tokens.
+    Max,
+    /// Sum over real tokens divided by the square root of their count.
+    MeanSqrtLen,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PoolingConfig {
+    pooling_mode_cls_token: bool,
+    pooling_mode_mean_tokens: bool,
+    pooling_mode_max_tokens: bool,
+    pooling_mode_mean_sqrt_len_tokens: bool,
+    pooling_mode_weightedmean_tokens: bool,
+    pooling_mode_lasttoken: bool,
+}
+
+impl Pooling {
+    /// Reads a `1_Pooling/config.json`. Exactly one supported mode must be on; sentence-transformers
+    /// concatenates several, which no model precis targets does.
+    pub fn from_config_file(path: &Path) -> Result<Self> {
+        let config: PoolingConfig = read_json(path)?;
+        if config.pooling_mode_weightedmean_tokens || config.pooling_mode_lasttoken {
+            return Err(Error::bad_file(path, "weighted-mean and last-token pooling are not supported"));
+        }
+        let modes = [
+            (config.pooling_mode_mean_tokens, Pooling::Mean),
+            (config.pooling_mode_cls_token, Pooling::Cls),
+            (config.pooling_mode_max_tokens, Pooling::Max),
+            (config.pooling_mode_mean_sqrt_len_tokens, Pooling::MeanSqrtLen),
+        ];
+        let mut on = modes.iter().filter(|(on, _)| *on).map(|(_, mode)| *mode);
+        match (on.next(), on.next()) {
+            (Some(mode), None) => Ok(mode),
+            (None, _) => Err(Error::bad_file(path, "no pooling mode is switched on")),
+            (Some(_), Some(_)) => Err(Error::bad_file(path, "several pooling modes at once are not supported")),
+        }
+    }
+
+    /// Pools `hidden` of shape `(batch, tokens, dim)` under `mask` of shape `(batch, tokens)`
+    /// (1 for real tokens, 0 for padding) into `(batch, dim)`.
+    ///
+    /// ```
+    /// use candle_core::{Device, Tensor};
+    /// use precis_embed::Pooling;
+    ///
+    /// // One sentence, three token slots, the last one padding.
+    /// let hidden = Tensor::new(&[[[1f32, 0.], [3., 2.], [100., 100.]]], &Device::Cpu)?;
+    /// let mask = Tensor::new(&[[1f32, 1., 0.]], &Device::Cpu)?;
+    /// let mean = Pooling::Mean.pool(&hidden, &mask)?;
+    /// assert_eq!(mean.to_vec2::<f32>()?, vec![vec![2., 1.]]);
+    /// let cls = Pooling::Cls.pool(&hidden, &mask)?;
+    /// assert_eq!(cls.to_vec2::<f32>()?, vec![vec![1., 0.]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pool(self, hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let hidden = hidden.to_dtype(DType::F32)?;
+        let mask = mask.to_dtype(DType::F32)?;
+        let expanded = mask.unsqueeze(D::Minus1)?.broadcast_as(hidden.shape())?;
+        let pooled = match self {
+            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+            Pooling::Mean | Pooling::MeanSqrtLen => {
+                let sum = (&hidden * &expanded)?.sum(1)?;
+                // The clamp mirrors sentence-transformers (`torch.clamp(sum_mask, min=1e-9)`).
+                let count = mask.sum_keepdim(1)?.clamp(1e-9f32, f32::MAX)?;
+                let divisor = if self == Pooling::Mean { count } else { count.sqrt()? };
+                sum.broadcast_div(&divisor)?
+            }
+            Pooling::Max => {
+                // Padding must never win the maximum, so it is pushed far below any activation.
+                let floor = ((1.0 - &expanded)? * -1e9)?;
+                (&hidden + floor)?.max(1)?
+            }
+        };
+        Ok(pooled)
+    }
+}
+
+/// Scales every row of `(batch, dim)` to unit L2 norm, as `torch.nn.functional.normalize`
+/// (norms below 1e-12 are treated as 1e-12, so a zero row stays zero).
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// let x = Tensor::new(&[[3f32, 4.], [0., 0.]], &Device::Cpu)?;
+/// let unit = precis_embed::l2_normalize(&x)?;
+/// assert_eq!(unit.to_vec2::<f32>()?, vec![vec![0.6, 0.8], vec![0., 0.]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn l2_normalize(x: &Tensor) -> Result<Tensor> {
+    let norm = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
+    Ok(x.broadcast_div(&norm)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    fn pooled(mode: Pooling) -> Vec<Vec<f32>> {
+        // Two sentences: the first has 2 real tokens, the second 3.
+        let hidden = Tensor::new(
+            &[[[1f32, -2.], [3., 4.], [50., 50.]], [[1., 1.], [4., -1.], [1., 9.]]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let mask = Tensor::new(&[[1u32, 1, 0], [1, 1, 1]], &Device::Cpu).unwrap();
+        mode.pool(&hidden, &mask).unwrap().to_vec2().unwrap()
+    }
+
+    #[test]
+    fn mean_ignores_padding() {
+        assert_eq!(pooled(Pooling::Mean), vec![vec![2., 1.], vec![2., 3.]]);
+    }
+
+    #[test]
+    fn max_ignores_padding() {
+        assert_eq!(pooled(Pooling::Max), vec![vec![3., 4.], vec![4., 9.]]);
+    }
+
+    #[test]
+    fn cls_takes_the_first_token() {
+        assert_eq!(pooled(Pooling::Cls), vec![vec![1., -2.], vec![1., 1.]]);
+    }
+
+    #[test]
+    fn mean_sqrt_len_divides_by_root_of_count() {
+        let got = pooled(Pooling::MeanSqrtLen);
+        let root2 = 2f32.sqrt();
+        assert!((got[0][0] - 4. / root2).abs() < 1e-6 && (got[0][1] - 2. / root2).abs() < 1e-6);
+    }
+
+    fn config(json: &str) -> Result<Pooling> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, json).unwrap();
+        Pooling::from_config_file(&path)
+    }
+
+    #[test]
+    fn exactly_one_mode_must_be_on() {
+        assert_eq!(config(r#"{"pooling_mode_cls_token": true}"#).unwrap(), Pooling::Cls);
+        assert!(config("{}").is_err());
+        assert!(config(r#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#).is_err());
+        assert!(config(r#"{"pooling_mode_lasttoken": true}"#).is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! One function per command: settings in, library calls, results out.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
+
+use crate::flags::{EmbedArgs, EmbedFormat, GlobalArgs, ModelArgs};
+use crate::output::Output;
+
+/// Settings every command shares, resolved once.
+pub struct Global {
+    store: ModelStore,
+    progress: bool,
+}
+
+impl Global {
+    pub fn new(args: &GlobalArgs) -> Self {
+        let progress = !args.quiet && std::io::stderr().is_terminal();
+        let root = args.models_dir.clone().unwrap_or_else(default_models_dir);
+        Self { store: ModelStore::new(root).progress(!args.quiet), progress }
+    }
+
+    fn embedder(&self, args: &ModelArgs) -> anyhow::Result<Embedder> {
+        let device: DeviceSpec = args.device.parse()?;
+        let batch = BatchParams::default().max_batch_size(args.batch_size).max_batch_tokens(args.max_batch_tokens);
+        let model = self.store.resolve(&args.model)?;
+        Embedder::builder(&model.dir)
+            .device(device)
+            .batch(batch)
+            .build()
+            .with_context(|| format!("cannot load model {}", args.model))
+    }
+
+    fn bar(&self, len: usize, what: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let style = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed} < {eta}]")
+            .expect("static template");
+        ProgressBar::new(len as u64).with_style(style).with_message(what.to_string())
+    }
+}
+
+/// `models/` of the checkout precis was built from, when it is still there (so `cargo run` and the
+/// tests share one fetched copy); else the user's data folder.
+fn default_models_dir() -> PathBuf {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    if checkout.join("manifest.toml").is_file() {
+        return checkout;
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("precis/models")
+}
+
+/// `precis embed`
+pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
+    let text = precis_text::read_text(&args.input)?;
+    let lines = precis_text::lines(&text);
+    if lines.is_empty() {
+        return Err(precis_text::Error::Empty { path: args.input.clone() }.into());
+    }
+    if args.tokens && args.format != EmbedFormat::Jsonl {
+        anyhow::bail!("--tokens needs --format jsonl");
+    }
+    let mut output = Output::open(args.output.as_deref(), args.format == EmbedFormat::Npy)?;
+    let embedder = global.embedder(&args.model)?;
+    let texts: Vec<&str> = lines.iter().map(|l| l.text).collect();
+    let bar = global.bar(texts.len(), "embedding");
+    let vectors = embedder.embed_with_progress(&texts, |n| bar.inc(n as u64))?;
+    bar.finish_and_clear();
+    match args.format {
+        EmbedFormat::Jsonl => {
+            let token_ids = if args.tokens { embedder.token_ids(&texts)? } else { Vec::new() };
+            for (i, (line, vector)) in lines.iter().zip(vectors.rows()).enumerate() {
+                let mut row = serde_json::json!({"line": line.number, "text": line.text, "embedding": vector.to_vec()});
+                if let Some(ids) = token_ids.get(i) {
+                    row["token_ids"] = serde_json::json!(ids);
+                }
+                serde_json::to_writer(&mut output, &row)?;
+                output.write_all(b"\n")?;
+            }
+        }
+        EmbedFormat::Npy => ndarray_npy::WriteNpyExt::write_npy(&vectors, &mut output)?,
+        EmbedFormat::Csv => {
+            let mut csv = csv::Writer::from_writer(&mut output);
+            let header = ["line", "text"].map(String::from).into_iter().chain((0..embedder.dim()).map(|i| format!("e{i}")));
+            csv.write_record(header)?;
+            for (line, vector) in lines.iter().zip(vectors.rows()) {
+                let fields = [line.number.to_string(), line.text.to_string()].into_iter().chain(vector.iter().map(f32::to_string));
+                csv.write_record(fields)?;
+            }
+            csv.flush()?;
+        }
+    }
+    output.finish()
+}
+
+/// `precis model fetch`
+pub fn model_fetch(global: &Global, name: &str) -> anyhow::Result<()> {
+    let model = global.store.fetch(name)?;
+    println!("{name}\t{}\t{}", model.source, model.dir.display());
+    Ok(())
+}
+
+/// `precis model list`
+pub fn model_list(global: &Global) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "name\twhere\tpath\tsize\tchecksum\trepo")?;
+    for status in global.store.list() {
+        let (place, path) = match &status.found {
+            Some(found) => (found.source.to_string(), found.dir.display().to_string()),
+            None => ("missing".to_string(), global.store.root().join(&status.model.name).display().to_string()),
+        };
+        let size = status.weights_bytes.map_or("-".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
+        let checksum = match status.checksum_ok {
+            Some(true) => "ok",
+            Some(false) => "MISMATCH",
+            None => "-",
+        };
+        writeln!(out, "{}\t{place}\t{path}\t{size}\t{checksum}\t{}@{}", status.model.name, status.model.repo, &status.model.revision[..12])?;
+    }
+    Ok(())
+}

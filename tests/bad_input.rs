@@ -1,0 +1,178 @@
+//! Bad input: every case exits non-zero with one `error:` line on stderr, never panics, and
+//! leaves no output file behind.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use util::{model_dir, precis, run};
+
+/// Runs `cmd` (which writes to `output` when it succeeds) and checks the failure contract.
+fn fails(cmd: &mut Command, output: &Path, expect: &str) {
+    let out = run(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{cmd:?} succeeded");
+    assert_eq!(out.status.code(), Some(1), "{cmd:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{cmd:?} panicked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{cmd:?}: not one line: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{cmd:?}: {stderr}");
+    assert!(lines[0].contains(expect), "{cmd:?}: expected {expect:?} in: {stderr}");
+    assert!(!output.exists(), "{cmd:?} left {}", output.display());
+    let leftovers: Vec<_> = std::fs::read_dir(output.parent().unwrap())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|name| name.starts_with(".precis-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{cmd:?} left temporary files {leftovers:?}");
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+    input: PathBuf,
+    output: PathBuf,
+}
+
+fn case() -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    std::fs::write(&input, "A sentence to embed.\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    Case { dir, input, output }
+}
+
+impl Case {
+    fn embed(&self) -> Command {
+        let mut cmd = precis();
+        cmd.arg("embed").arg(&self.input).arg("-o").arg(&self.output);
+        cmd
+    }
+
+    /// A copy of the real model folder under `<case>/<name>`, changed by `spoil`.
+    fn spoiled_model(&self, name: &str, spoil: impl FnOnce(&Path)) -> PathBuf {
+        let target = self.dir.path().join(name);
+        copy_dir(model_dir(), &target);
+        spoil(&target);
+        target
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !entry.file_name().to_string_lossy().starts_with('.') {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn missing_model_folder() {
+    let c = case();
+    fails(c.embed().args(["--model", "./no/such/model"]), &c.output, "no such model folder");
+}
+
+#[test]
+fn unknown_model_name() {
+    let c = case();
+    fails(c.embed().args(["--model", "gpt-17"]), &c.output, "unknown model \"gpt-17\"");
+}
+
+#[test]
+fn truncated_weights() {
+    let c = case();
+    let model = c.spoiled_model("truncated", |dir| {
+        let weights = dir.join("model.safetensors");
+        let bytes = std::fs::read(&weights).unwrap();
+        std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    });
+    fails(c.embed().arg("--model").arg(&model), &c.output, "truncated or corrupt");
+}
+
+#[test]
+fn missing_tokenizer() {
+    let c = case();
+    let model = c.spoiled_model("no-tokenizer", |dir| std::fs::remove_file(dir.join("tokenizer.json")).unwrap());
+    fails(c.embed().arg("--model").arg(&model), &c.output, "has no tokenizer.json");
+}
+
+#[test]
+fn wrong_checksum_of_a_named_model() {
+    let c = case();
+    let store = c.dir.path().join("store");
+    c.spoiled_model("store/minilm", |dir| {
+        let weights = dir.join("model.safetensors");
+        let mut bytes = std::fs::read(&weights).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        std::fs::write(&weights, bytes).unwrap();
+    });
+    fails(c.embed().arg("--models-dir").arg(&store), &c.output, "checksum mismatch");
+}
+
+#[test]
+fn empty_input() {
+    let c = case();
+    std::fs::write(&c.input, "\n  \n").unwrap();
+    fails(&mut c.embed(), &c.output, "is empty");
+}
+
+#[test]
+fn empty_stdin() {
+    let c = case();
+    fails(precis().args(["embed", "-", "-o"]).arg(&c.output), &c.output, "is empty");
+}
+
+#[test]
+fn non_utf8_input() {
+    let c = case();
+    std::fs::write(&c.input, b"caf\xE9 au lait\n").unwrap();
+    fails(&mut c.embed(), &c.output, "offset 3");
+}
+
+#[test]
+fn unreadable_input() {
+    let c = case();
+    std::fs::remove_file(&c.input).unwrap();
+    fails(&mut c.embed(), &c.output, "cannot read");
+}
+
+#[test]
+fn cuda_without_the_feature() {
+    if cfg!(feature = "cuda") {
+        return; // with the feature the same flag is a real device request
+    }
+    let c = case();
+    fails(c.embed().args(["--device", "cuda"]), &c.output, "no CUDA support");
+}
+
+#[test]
+fn unknown_device() {
+    let c = case();
+    fails(c.embed().args(["--device", "tpu"]), &c.output, "unknown device");
+}
+
+#[test]
+fn zero_batch_size() {
+    let c = case();
+    fails(c.embed().args(["--batch-size", "0"]), &c.output, "max_batch_size cannot be 0");
+}
+
+#[test]
+fn output_into_a_missing_folder() {
+    let c = case();
+    let output = c.dir.path().join("no/such/dir/out.jsonl");
+    fails(c.embed().arg("-o").arg(&output), &output, "cannot write output");
+}
+
+#[test]
+fn usage_errors_exit_with_two() {
+    let out = run(precis().args(["embed", "x.txt", "--format", "xml"]));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,125 @@
+//! `precis embed` against sentence-transformers, and its invariants.
+
+mod util;
+
+use util::{cosine, floats, json_lines, model_dir, ok, precis, shared};
+
+/// The 64 reference texts, one per line, in a temporary file.
+fn reference() -> (tempfile::TempDir, std::path::PathBuf, Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    let embeddings = json_lines(&std::fs::read_to_string(shared().join("reference/minilm_reference.jsonl")).unwrap());
+    let tokens = json_lines(&std::fs::read_to_string(shared().join("reference/minilm_reference_tokens.jsonl")).unwrap());
+    assert_eq!(embeddings.len(), 64);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("texts.txt");
+    let texts: Vec<&str> = embeddings.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    assert!(texts.iter().all(|t| !t.contains('\n') && !t.trim().is_empty()));
+    std::fs::write(&path, texts.join("\n")).unwrap();
+    (dir, path, embeddings, tokens)
+}
+
+#[test]
+fn embeddings_and_token_ids_equal_sentence_transformers() {
+    model_dir();
+    let (_dir, path, reference, reference_tokens) = reference();
+    let rows = json_lines(&ok(precis().args(["embed", "--tokens"]).arg(&path)));
+    assert_eq!(rows.len(), reference.len());
+    let mut worst = (f64::INFINITY, "");
+    for ((row, want), want_tokens) in rows.iter().zip(&reference).zip(&reference_tokens) {
+        assert_eq!(row["text"], want["text"]);
+        assert_eq!(row["token_ids"], want_tokens["input_ids"], "token ids of {}", want["text"]);
+        let c = cosine(&floats(&row["embedding"]), &floats(&want["embedding"]));
+        if c < worst.0 {
+            worst = (c, want["text"].as_str().unwrap());
+        }
+    }
+    assert!(worst.0 >= 0.99999, "min cosine {} on {:?}", worst.0, worst.1);
+}
+
+#[test]
+fn batch_size_and_input_order_do_not_change_embeddings() {
+    model_dir();
+    let (dir, path, reference, _) = reference();
+    let embed = |args: &[&str], input: &std::path::Path| -> Vec<Vec<f64>> {
+        let rows = json_lines(&ok(precis().arg("embed").args(args).arg(input)));
+        rows.iter().map(|r| floats(&r["embedding"])).collect()
+    };
+    let baseline = embed(&["--batch-size", "64"], &path);
+    for batch in ["1", "7"] {
+        let other = embed(&["--batch-size", batch], &path);
+        assert_max_diff(&baseline, &other, &format!("batch size {batch}"));
+    }
+
+    // A fixed permutation (a stride coprime to 64) reverses nothing by accident.
+    let order: Vec<usize> = (0..reference.len()).map(|i| (i * 37 + 11) % reference.len()).collect();
+    let shuffled_path = dir.path().join("shuffled.txt");
+    let texts: Vec<&str> = order.iter().map(|&i| reference[i]["text"].as_str().unwrap()).collect();
+    std::fs::write(&shuffled_path, texts.join("\n")).unwrap();
+    let shuffled = embed(&["--batch-size", "7"], &shuffled_path);
+    let unshuffled: Vec<Vec<f64>> = (0..order.len())
+        .map(|i| shuffled[order.iter().position(|&j| j == i).unwrap()].clone())
+        .collect();
+    assert_max_diff(&baseline, &unshuffled, "shuffled input");
+}
+
+fn assert_max_diff(a: &[Vec<f64>], b: &[Vec<f64>], what: &str) {
+    assert_eq!(a.len(), b.len());
+    let worst = a
+        .iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f64::max);
+    assert!(worst <= 1e-6, "{what}: max component difference {worst}");
+}
+
+#[test]
+fn npy_and_csv_hold_the_same_vectors_as_jsonl() {
+    model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "The talks ended early.\n\n\"Quoted, with commas\", she said.\n").unwrap();
+    let rows = json_lines(&ok(precis().arg("embed").arg(&input)));
+    assert_eq!(rows.iter().map(|r| r["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 3]);
+
+    let npy = dir.path().join("v.npy");
+    ok(precis().arg("embed").arg(&input).args(["--format", "npy", "-o"]).arg(&npy));
+    let array: ndarray::Array2<f32> = ndarray_npy::read_npy(&npy).unwrap();
+    assert_eq!(array.dim(), (2, 384));
+
+    let csv_text = ok(precis().arg("embed").arg(&input).args(["--format", "csv"]));
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(reader.headers().unwrap().len(), 2 + 384);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&records[1][1], "\"Quoted, with commas\", she said.");
+
+    for (i, row) in rows.iter().enumerate() {
+        let json = floats(&row["embedding"]);
+        for (d, value) in json.iter().enumerate() {
+            assert_eq!(array[[i, d]], *value as f32);
+            assert_eq!(records[i][2 + d].parse::<f32>().unwrap(), *value as f32);
+        }
+    }
+}
+
+#[test]
+fn stdin_is_read_for_dash() {
+    model_dir();
+    use std::io::Write;
+    let mut child = precis()
+        .args(["embed", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"one text\nanother text\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(json_lines(&String::from_utf8(out.stdout).unwrap()).len(), 2);
+}
+
+#[test]
+fn model_list_reports_the_fetched_model_with_a_good_checksum() {
+    model_dir();
+    let listing = ok(precis().args(["model", "list"]));
+    let minilm = listing.lines().find(|l| l.starts_with("minilm\t")).expect("minilm listed");
+    assert!(minilm.contains("\tok\t"), "{minilm}");
+}
