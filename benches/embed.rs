@@ -5,6 +5,8 @@
 //! sentences (500, same length distribution) keeps a run to minutes on 2 cores;
 //! `PRECIS_BENCH_ALL=1` uses all 2,000.
 
+#![allow(missing_docs)] // criterion_group! generates undocumented public items
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -24,8 +24,10 @@ impl Global {
     }
 
     fn embedder(&self, args: &ModelArgs) -> anyhow::Result<Embedder> {
-        let device: DeviceSpec = args.device.parse()?;
+        // Cheap checks first, so a bad flag never waits on a model download.
+        let device = args.device.parse::<DeviceSpec>()?.open()?;
         let batch = BatchParams::default().max_batch_size(args.batch_size).max_batch_tokens(args.max_batch_tokens);
+        batch.check(1)?;
         let model = self.store.resolve(&args.model)?;
         Embedder::builder(&model.dir)
             .device(device)
@@ -38,8 +40,8 @@ impl Global {
         if !self.progress {
             return ProgressBar::hidden();
         }
-        let style = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed} < {eta}]")
-            .expect("static template");
+        let style =
+            ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed} < {eta}]").expect("static template");
         ProgressBar::new(len as u64).with_style(style).with_message(what.to_string())
     }
 }
@@ -89,10 +91,13 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
         EmbedFormat::Npy => ndarray_npy::WriteNpyExt::write_npy(&vectors, &mut output)?,
         EmbedFormat::Csv => {
             let mut csv = csv::Writer::from_writer(&mut output);
-            let header = ["line", "text"].map(String::from).into_iter().chain((0..embedder.dim()).map(|i| format!("e{i}")));
+            let header =
+                ["line", "text"].map(String::from).into_iter().chain((0..embedder.dim()).map(|i| format!("e{i}")));
             csv.write_record(header)?;
             for (line, vector) in lines.iter().zip(vectors.rows()) {
-                let fields = [line.number.to_string(), line.text.to_string()].into_iter().chain(vector.iter().map(f32::to_string));
+                let fields = [line.number.to_string(), line.text.to_string()]
+                    .into_iter()
+                    .chain(vector.iter().map(f32::to_string));
                 csv.write_record(fields)?;
             }
             csv.flush()?;
@@ -123,7 +128,13 @@ pub fn model_list(global: &Global) -> anyhow::Result<()> {
             Some(false) => "MISMATCH",
             None => "-",
         };
-        writeln!(out, "{}\t{place}\t{path}\t{size}\t{checksum}\t{}@{}", status.model.name, status.model.repo, &status.model.revision[..12])?;
+        writeln!(
+            out,
+            "{}\t{place}\t{path}\t{size}\t{checksum}\t{}@{}",
+            status.model.name,
+            status.model.repo,
+            &status.model.revision[..12]
+        )?;
     }
     Ok(())
 }

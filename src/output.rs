@@ -33,9 +33,8 @@ impl Output {
                 // Temporary files are private (0600); a result file should read like any other.
                 #[cfg(unix)]
                 builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-                let temp = builder
-                    .tempfile_in(dir)
-                    .with_context(|| format!("cannot write output {}", target.display()))?;
+                let temp =
+                    builder.tempfile_in(dir).with_context(|| format!("cannot write output {}", target.display()))?;
                 Ok(Output::File { temp: BufWriter::new(temp), target: target.to_path_buf() })
             }
         }
@@ -77,4 +76,3 @@ impl Write for Output {
         }
     }
 }
-

@@ -168,7 +168,7 @@ fn zero_batch_size() {
 fn output_into_a_missing_folder() {
     let c = case();
     let output = c.dir.path().join("no/such/dir/out.jsonl");
-    fails(c.embed().arg("-o").arg(&output), &output, "cannot write output");
+    fails(precis().arg("embed").arg(&c.input).arg("-o").arg(&output), &output, "cannot write output");
 }
 
 #[test]

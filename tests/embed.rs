@@ -7,7 +7,8 @@ use util::{cosine, floats, json_lines, model_dir, ok, precis, shared};
 /// The 64 reference texts, one per line, in a temporary file.
 fn reference() -> (tempfile::TempDir, std::path::PathBuf, Vec<serde_json::Value>, Vec<serde_json::Value>) {
     let embeddings = json_lines(&std::fs::read_to_string(shared().join("reference/minilm_reference.jsonl")).unwrap());
-    let tokens = json_lines(&std::fs::read_to_string(shared().join("reference/minilm_reference_tokens.jsonl")).unwrap());
+    let tokens =
+        json_lines(&std::fs::read_to_string(shared().join("reference/minilm_reference_tokens.jsonl")).unwrap());
     assert_eq!(embeddings.len(), 64);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("texts.txt");
@@ -55,19 +56,14 @@ fn batch_size_and_input_order_do_not_change_embeddings() {
     let texts: Vec<&str> = order.iter().map(|&i| reference[i]["text"].as_str().unwrap()).collect();
     std::fs::write(&shuffled_path, texts.join("\n")).unwrap();
     let shuffled = embed(&["--batch-size", "7"], &shuffled_path);
-    let unshuffled: Vec<Vec<f64>> = (0..order.len())
-        .map(|i| shuffled[order.iter().position(|&j| j == i).unwrap()].clone())
-        .collect();
+    let unshuffled: Vec<Vec<f64>> =
+        (0..order.len()).map(|i| shuffled[order.iter().position(|&j| j == i).unwrap()].clone()).collect();
     assert_max_diff(&baseline, &unshuffled, "shuffled input");
 }
 
 fn assert_max_diff(a: &[Vec<f64>], b: &[Vec<f64>], what: &str) {
     assert_eq!(a.len(), b.len());
-    let worst = a
-        .iter()
-        .zip(b)
-        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
-        .fold(0.0, f64::max);
+    let worst = a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0.0, f64::max);
     assert!(worst <= 1e-6, "{what}: max component difference {worst}");
 }
 

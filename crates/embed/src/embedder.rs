@@ -9,6 +9,7 @@ use ndarray::Array2;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::batch::{BatchParams, ValidBatchParams};
+#[cfg(doc)]
 use crate::device::DeviceSpec;
 use crate::error::{Error, Result};
 use crate::folder::{ModelFolder, WEIGHTS};
@@ -39,13 +40,13 @@ pub struct Embedder {
 #[derive(Debug, Clone)]
 pub struct EmbedderBuilder {
     dir: PathBuf,
-    device: DeviceSpec,
+    device: Device,
     batch: BatchParams,
 }
 
 impl EmbedderBuilder {
-    /// The device to run on.
-    pub fn device(mut self, device: DeviceSpec) -> Self {
+    /// The device to run on, opened with [`DeviceSpec::open`].
+    pub fn device(mut self, device: Device) -> Self {
         self.device = device;
         self
     }
@@ -59,11 +60,8 @@ impl EmbedderBuilder {
     /// Reads the folder, checks the parameters against it, opens the device and loads the weights.
     pub fn build(self) -> Result<Embedder> {
         let folder = ModelFolder::read(&self.dir)?;
-        let batch = self
-            .batch
-            .check(folder.max_seq_length)
-            .map_err(|e| Error::bad_file(folder.path("sentence_bert_config.json"), e))?;
-        let device = self.device.open()?;
+        let batch = self.batch.check(folder.max_seq_length)?;
+        let device = self.device;
         let tokenizer = load_tokenizer(&folder)?;
         let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(folder.bert.pad_token_id as u32);
 
@@ -74,7 +72,7 @@ impl EmbedderBuilder {
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
             .map_err(|e| corrupt_weights(&weights, e))?;
         let model = BertModel::load(vb, &folder.bert).map_err(|e| corrupt_weights(&weights, e))?;
-        tracing::debug!(dir = %self.dir.display(), device = %self.device, "model loaded");
+        tracing::debug!(dir = %self.dir.display(), device = ?device, "model loaded");
         Ok(Embedder { folder, tokenizer, model, device, batch, pad_id })
     }
 }
@@ -106,7 +104,7 @@ fn load_tokenizer(folder: &ModelFolder) -> Result<Tokenizer> {
 impl Embedder {
     /// Starts loading the model folder at `dir`.
     pub fn builder(dir: impl Into<PathBuf>) -> EmbedderBuilder {
-        EmbedderBuilder { dir: dir.into(), device: DeviceSpec::Cpu, batch: BatchParams::default() }
+        EmbedderBuilder { dir: dir.into(), device: Device::Cpu, batch: BatchParams::default() }
     }
 
     /// Length of every embedding.

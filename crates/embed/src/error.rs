@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The model folder lacks a file that every sentence-transformers folder has.
-    #[error("model folder {dir} has no {file}: place a complete sentence-transformers folder there, or run `precis model fetch`")]
+    #[error(
+        "model folder {dir} has no {file}: place a complete sentence-transformers folder there, or run `precis model fetch`"
+    )]
     MissingFile {
         /// The model folder.
         dir: PathBuf,
@@ -46,7 +48,9 @@ pub enum Error {
         known: String,
     },
     /// Every source of a known model failed.
-    #[error("could not get model {name:?}; tried: {tried}. Place the folder of {repo} (revision {revision}) at {target} by hand and run again")]
+    #[error(
+        "could not get model {name:?}; tried: {tried}. Place the folder of {repo} (revision {revision}) at {target} by hand and run again"
+    )]
     FetchFailed {
         /// The model's name in the manifest.
         name: String,
@@ -62,6 +66,9 @@ pub enum Error {
     /// The requested device is not available in this build or on this machine.
     #[error("{0}")]
     Device(String),
+    /// Invalid parameters.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
     /// The tokenizer rejected its configuration or an input.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
@@ -81,7 +88,9 @@ pub enum ParamsError {
     #[error("max_batch_size cannot be 0")]
     ZeroBatchSize,
     /// `max_batch_tokens` cannot hold even one text of the longest allowed length.
-    #[error("max_batch_tokens ({max_batch_tokens}) must be at least max_seq_length ({max_seq_length})")]
+    #[error(
+        "max_batch_tokens ({max_batch_tokens}) must be at least the model's max_seq_length ({max_seq_length}), so that its longest input fits a batch"
+    )]
     BatchTokensTooSmall {
         /// The token budget that was asked for.
         max_batch_tokens: usize,
@@ -98,9 +107,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn bad_file(path: impl Into<PathBuf>, reason: impl ToString) -> Self {
-        Error::BadFile {
-            path: path.into(),
-            reason: reason.to_string(),
-        }
+        Error::BadFile { path: path.into(), reason: reason.to_string() }
     }
 }

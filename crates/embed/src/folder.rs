@@ -85,12 +85,13 @@ impl ModelFolder {
 
         let sbert_path = require(dir, "sentence_bert_config.json")?;
         let sbert: SentenceBertConfig = read_json(&sbert_path)?;
-        let max_seq_length = sbert
-            .max_seq_length
-            .unwrap_or(limits.max_position_embeddings)
-            .min(limits.max_position_embeddings);
+        let max_seq_length =
+            sbert.max_seq_length.unwrap_or(limits.max_position_embeddings).min(limits.max_position_embeddings);
         if max_seq_length < 2 {
-            return Err(Error::bad_file(sbert_path, format!("max_seq_length {max_seq_length} leaves no room for text")));
+            return Err(Error::bad_file(
+                sbert_path,
+                format!("max_seq_length {max_seq_length} leaves no room for text"),
+            ));
         }
         Ok(Self { dir: dir.to_path_buf(), bert, pooling, normalize, max_seq_length })
     }

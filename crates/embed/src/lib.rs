@@ -14,7 +14,7 @@
 //!
 //! let model = ModelStore::new("models").resolve("minilm")?;
 //! let embedder = Embedder::builder(&model.dir)
-//!     .device("cpu".parse::<DeviceSpec>()?)
+//!     .device("cpu".parse::<DeviceSpec>()?.open()?)
 //!     .batch(BatchParams::default().max_batch_size(32))
 //!     .build()?;
 //! let vectors = embedder.embed(&["The talks ended without a ceasefire.", "No truce was agreed."])?;

@@ -54,9 +54,7 @@ pub fn known_models() -> &'static [KnownModel] {
     static MODELS: std::sync::OnceLock<Vec<KnownModel>> = std::sync::OnceLock::new();
     MODELS.get_or_init(|| {
         // The manifest is compiled in and covered by a test, so a parse failure is a build defect.
-        toml::from_str::<Manifest>(MANIFEST)
-            .expect("models/manifest.toml is valid")
-            .models
+        toml::from_str::<Manifest>(MANIFEST).expect("models/manifest.toml is valid").models
     })
 }
 

