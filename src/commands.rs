@@ -7,7 +7,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
 
-use crate::flags::{EmbedArgs, EmbedFormat, GlobalArgs, ModelArgs};
+use crate::flags::{EmbedArgs, EmbedFormat, GlobalArgs, InputArgs, InputKind, ModelArgs, TextArgs, TextFormat};
 use crate::output::Output;
 
 /// Settings every command shares, resolved once.
@@ -62,7 +62,7 @@ fn default_models_dir() -> PathBuf {
 
 /// `precis embed`
 pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
-    let text = precis_text::read_text(&args.input)?;
+    let text = precis_text::read_text(&args.input, &precis_text::ReadOptions::default())?;
     let lines = precis_text::lines(&text);
     if lines.is_empty() {
         return Err(precis_text::Error::Empty { path: args.input.clone() }.into());
@@ -101,6 +101,67 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
                 csv.write_record(fields)?;
             }
             csv.flush()?;
+        }
+    }
+    output.finish()
+}
+
+impl InputArgs {
+    /// Reads every input; skipped records are reported on stderr as warnings.
+    fn load(&self, inputs: &[PathBuf]) -> anyhow::Result<Vec<precis_text::Document>> {
+        let format = match self.input_format {
+            InputKind::Auto => precis_text::InputFormat::Auto,
+            InputKind::Text => precis_text::InputFormat::Text,
+            InputKind::Html => precis_text::InputFormat::Html,
+            InputKind::Jsonl => precis_text::InputFormat::Jsonl,
+        };
+        let options = precis_text::ReadOptions { lossy: self.lossy, max_bytes: self.max_bytes };
+        let loaded = precis_text::read_documents(inputs, format, &options, self.skip_bad)?;
+        for skipped in &loaded.skipped {
+            eprintln!("warning: skipped {skipped}");
+        }
+        if loaded.documents.is_empty() {
+            anyhow::bail!("no documents to read: every record was bad");
+        }
+        Ok(loaded.documents)
+    }
+}
+
+/// `precis text`
+pub fn text(args: &TextArgs) -> anyhow::Result<()> {
+    let documents = args.input.load(&args.inputs)?;
+    let mut output = Output::open(args.output.as_deref(), false)?;
+    if args.explain {
+        let cleaned = precis_text::clean(&documents);
+        for (doc, cleaned) in documents.iter().zip(&cleaned) {
+            for dropped in &cleaned.dropped {
+                let line = &doc.text[dropped.span.range()];
+                match args.format {
+                    TextFormat::Text => writeln!(output, "{}:{}: {}: {line}", doc.id, dropped.line, dropped.rule)?,
+                    TextFormat::Jsonl => writeln!(
+                        output,
+                        "{}",
+                        serde_json::json!({"doc": doc.id, "line": dropped.line, "rule": dropped.rule.name(), "text": line})
+                    )?,
+                }
+            }
+        }
+        return output.finish();
+    }
+    for sentence in precis_text::sentences(&documents) {
+        let doc = &documents[sentence.doc];
+        match args.format {
+            TextFormat::Text => writeln!(output, "{}:{}: {}", doc.id, sentence.index, sentence.text)?,
+            TextFormat::Jsonl => {
+                let dateline = sentence.dateline.map(|span| &doc.text[span.range()]);
+                let row = serde_json::json!({
+                    "doc": doc.id, "index": sentence.index,
+                    "span": [sentence.char_span.start, sentence.char_span.end],
+                    "byte_span": [sentence.span.start, sentence.span.end],
+                    "line": sentence.line, "text": sentence.text, "dateline": dateline,
+                });
+                writeln!(output, "{row}")?;
+            }
         }
     }
     output.finish()

@@ -42,6 +42,11 @@ pub enum Command {
         after_help = "Examples:\n  precis embed sentences.txt\n  precis embed sentences.txt --format npy -o vectors.npy\n  cat sentences.txt | precis embed - --model path/to/bge-small-en-v1.5 --format csv"
     )]
     Embed(EmbedArgs),
+    /// Clean documents and split them into sentences with provenance.
+    #[command(
+        after_help = "Examples:\n  precis text article.txt\n  precis text pages/ --format jsonl -o sentences.jsonl\n  precis text article.html --explain      # every dropped line and the rule that dropped it\n  precis text sets.jsonl --skip-bad       # report malformed records, process the rest"
+    )]
+    Text(TextArgs),
     /// Fetch and inspect sentence models.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -65,6 +70,65 @@ pub struct EmbedArgs {
     /// Model settings.
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Flags of `precis text`.
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write here instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+    /// Print the lines cleaning removed, each with its rule, instead of the sentences.
+    #[arg(long)]
+    pub explain: bool,
+    /// Input settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// How inputs are read.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// How to read inputs: by extension (auto), or force one format.
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    pub input_format: InputKind,
+    /// Replace invalid UTF-8 with U+FFFD instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
+    /// Report malformed JSON-lines records on stderr and process the rest.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Largest input file (or JSON-lines record) accepted, in bytes.
+    #[arg(long, value_name = "N", default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_bytes: u64,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// By extension: .jsonl/.ndjson, .html/.htm, else plain text.
+    Auto,
+    /// Plain text or Markdown, one document per input.
+    Text,
+    /// HTML, one document per input.
+    Html,
+    /// One document or document set per line.
+    Jsonl,
+}
+
+/// How `precis text` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// `doc:index: sentence`, one per line (`doc:line: rule: text` with --explain).
+    Text,
+    /// One JSON object per sentence: doc, index, span (chars), byte_span, line, text, dateline.
+    Jsonl,
 }
 
 /// How `precis embed` writes its result.

@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let global = commands::Global::new(&cli.global);
     match cli.command {
         Command::Embed(args) => commands::embed(&global, &args),
+        Command::Text(args) => commands::text(&args),
         Command::Model(ModelCommand::Fetch { name }) => commands::model_fetch(&global, &name),
         Command::Model(ModelCommand::List) => commands::model_list(&global),
     }

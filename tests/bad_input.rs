@@ -176,3 +176,86 @@ fn usage_errors_exit_with_two() {
     let out = run(precis().args(["embed", "x.txt", "--format", "xml"]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+// `precis text`
+
+fn text_fails(args: &[&std::ffi::OsStr], c: &Case, expect: &str) {
+    let mut cmd = precis();
+    cmd.arg("text").args(args).arg("-o").arg(&c.output);
+    fails(&mut cmd, &c.output, expect);
+}
+
+#[test]
+fn text_empty_folder() {
+    let c = case();
+    let empty = c.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    text_fails(&[empty.as_os_str()], &c, "holds no .txt");
+}
+
+#[test]
+fn text_empty_file() {
+    let c = case();
+    std::fs::write(&c.input, "  \n\n").unwrap();
+    text_fails(&[c.input.as_os_str()], &c, "is empty");
+}
+
+#[test]
+fn text_binary_file() {
+    let c = case();
+    let png = c.dir.path().join("image.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10").unwrap();
+    text_fails(&[png.as_os_str()], &c, "looks binary");
+}
+
+#[test]
+fn text_invalid_utf8() {
+    let c = case();
+    std::fs::write(&c.input, b"Fine first line.\nBad \xC3\x28 byte.\n").unwrap();
+    text_fails(&[c.input.as_os_str()], &c, "offset 21");
+}
+
+#[test]
+fn text_huge_file_is_refused_with_its_limit() {
+    let c = case();
+    let huge = c.dir.path().join("huge.txt");
+    std::fs::File::create(&huge).unwrap().set_len(200 << 20).unwrap();
+    text_fails(&[huge.as_os_str()], &c, "over the limit of 67108864 bytes");
+}
+
+#[test]
+fn text_malformed_jsonl_names_the_line() {
+    let c = case();
+    let jsonl = c.dir.path().join("docs.jsonl");
+    std::fs::write(&jsonl, "{\"id\": \"a\", \"text\": \"Good one.\"}\n{\"id\": \"b\", \"text\": \"Cut\n{\"id\": \"c\", \"text\": \"Good too.\"}\n").unwrap();
+    text_fails(&[jsonl.as_os_str()], &c, "docs.jsonl:2: malformed JSON");
+}
+
+#[test]
+fn text_skip_bad_reports_bad_records_and_keeps_the_rest() {
+    let c = case();
+    let jsonl = c.dir.path().join("docs.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": \"a\", \"text\": \"Good one.\"}\n[]\n{\"id\": \"c\", \"text\": \"Good too.\"}\n{\"id\": \"d\"}\n",
+    )
+    .unwrap();
+    let out = run(precis().arg("text").arg(&jsonl).arg("--skip-bad"));
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout, "a:0: Good one.\nc:0: Good too.\n");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warnings: Vec<&str> = stderr.lines().collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(warnings[0].contains("docs.jsonl:2:") && warnings[1].contains("docs.jsonl:4:"), "{stderr}");
+}
+
+#[test]
+fn text_directory_as_output() {
+    let c = case();
+    let mut cmd = precis();
+    cmd.arg("text").arg(&c.input).arg("-o").arg(c.dir.path());
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: output"));
+}

@@ -1,8 +1,8 @@
-//! Errors of reading text.
+//! Errors of reading documents.
 
 use std::path::PathBuf;
 
-/// Why an input could not be read as text.
+/// Why an input could not be read as documents.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -15,18 +15,54 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The input is not valid UTF-8.
-    #[error("{path} is not valid UTF-8 (first bad byte at offset {offset}): convert it to UTF-8, e.g. with iconv")]
+    #[error(
+        "{path} is not valid UTF-8 (first bad byte at offset {offset}): convert it to UTF-8 (e.g. with iconv), or pass --lossy"
+    )]
     NotUtf8 {
         /// The input.
         path: PathBuf,
         /// Byte offset of the first invalid sequence, counted from the start of the file.
         offset: usize,
     },
+    /// The input looks like a binary file (it holds NUL bytes).
+    #[error("{path} looks binary (NUL byte at offset {offset}), not text: give a .txt, .md, .html or .jsonl file")]
+    Binary {
+        /// The input.
+        path: PathBuf,
+        /// Offset of the first NUL byte.
+        offset: usize,
+    },
+    /// The input is larger than the configured limit.
+    #[error("{path} is {bytes} bytes, over the limit of {limit} bytes per input: split it, or raise --max-bytes")]
+    TooLarge {
+        /// The input.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The input holds no text.
     #[error("{path} is empty: give at least one non-blank line")]
     Empty {
         /// The input.
         path: PathBuf,
+    },
+    /// A folder given as input holds no readable documents.
+    #[error("folder {path} holds no .txt, .md, .html or .htm files")]
+    EmptyFolder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// One record of a JSON-lines input is malformed.
+    #[error("{path}:{line}: {reason}")]
+    BadRecord {
+        /// The input.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the record.
+        reason: String,
     },
 }
 

@@ -1,4 +1,4 @@
-//! Strict decoding of input files and line splitting.
+//! Strict reading and decoding of inputs, and line splitting.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -7,28 +7,76 @@ use crate::error::{Error, Result};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads `path` (or stdin when `path` is `-`) and decodes it with [`decode`].
-pub fn read_text(path: &Path) -> Result<String> {
-    let io_error = |source| Error::Io { path: path.to_path_buf(), source };
-    let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes).map_err(io_error)?;
-        bytes
-    } else {
-        std::fs::read(path).map_err(io_error)?
-    };
-    decode(path, &bytes)
+/// How inputs are read.
+///
+/// Defaults: strict UTF-8, at most 64 MiB per input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Replace invalid UTF-8 with U+FFFD instead of failing.
+    pub lossy: bool,
+    /// Largest input accepted, in bytes; larger inputs are refused before they are read.
+    pub max_bytes: u64,
 }
 
-/// Decodes UTF-8, dropping a leading byte-order mark. Invalid UTF-8 is an error that names `path`
-/// and the byte offset (in the original bytes) of the first bad sequence.
-pub fn decode(path: impl Into<PathBuf>, bytes: &[u8]) -> Result<String> {
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self { lossy: false, max_bytes: 64 << 20 }
+    }
+}
+
+/// Reads the bytes of `path` (stdin for `-`), refusing inputs over `max_bytes`.
+pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    let io_error = |source| Error::Io { path: path.to_path_buf(), source };
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        // One byte past the limit tells an over-long stream from one that is exactly at it.
+        std::io::stdin().lock().take(max_bytes + 1).read_to_end(&mut bytes).map_err(io_error)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let meta = file.metadata().map_err(io_error)?;
+        if meta.is_dir() {
+            return Err(io_error(std::io::Error::other("it is a folder")));
+        }
+        if meta.len() > max_bytes {
+            return Err(Error::TooLarge { path: path.to_path_buf(), bytes: meta.len(), limit: max_bytes });
+        }
+        file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(io_error)?;
+    }
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::TooLarge { path: path.to_path_buf(), bytes: bytes.len() as u64, limit: max_bytes });
+    }
+    Ok(bytes)
+}
+
+/// Reads `path` (or stdin when `path` is `-`) and decodes it with [`decode`].
+pub fn read_text(path: &Path, options: &ReadOptions) -> Result<String> {
+    decode(path, &read_bytes(path, options.max_bytes)?, options)
+}
+
+/// Decodes UTF-8, dropping a leading byte-order mark. Text with NUL bytes is taken for a binary
+/// file. Invalid UTF-8 is an error that names `path` and the byte offset (in the original bytes)
+/// of the first bad sequence, unless `options.lossy` replaces it with U+FFFD.
+///
+/// ```
+/// use precis_text::{decode, ReadOptions};
+/// let strict = ReadOptions::default();
+/// assert_eq!(decode("a.txt", b"\xEF\xBB\xBFhi", &strict)?, "hi");
+/// assert!(decode("a.txt", b"caf\xE9", &strict).unwrap_err().to_string().contains("offset 3"));
+/// let lossy = ReadOptions { lossy: true, ..strict };
+/// assert_eq!(decode("a.txt", b"caf\xE9", &lossy)?, "caf\u{FFFD}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode(path: impl Into<PathBuf>, bytes: &[u8], options: &ReadOptions) -> Result<String> {
     let (skipped, body) = match bytes.strip_prefix(BOM) {
         Some(body) => (BOM.len(), body),
         None => (0, bytes),
     };
+    if let Some(offset) = body.iter().position(|&b| b == 0) {
+        return Err(Error::Binary { path: path.into(), offset: skipped + offset });
+    }
     match std::str::from_utf8(body) {
         Ok(text) => Ok(text.to_string()),
+        Err(_) if options.lossy => Ok(String::from_utf8_lossy(body).into_owned()),
         Err(e) => Err(Error::NotUtf8 { path: path.into(), offset: skipped + e.valid_up_to() }),
     }
 }
@@ -56,17 +104,20 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bom_is_dropped() {
-        assert_eq!(decode("a", b"\xEF\xBB\xBFhi").unwrap(), "hi");
-    }
+    const STRICT: ReadOptions = ReadOptions { lossy: false, max_bytes: 1 << 20 };
 
     #[test]
     fn invalid_utf8_names_path_and_offset_in_the_original_bytes() {
-        let err = decode("in.txt", b"\xEF\xBB\xBFok \xFF").unwrap_err();
+        let err = decode("in.txt", b"\xEF\xBB\xBFok \xFF", &STRICT).unwrap_err();
         assert!(matches!(err, Error::NotUtf8 { offset: 6, .. }));
         let message = err.to_string();
         assert!(message.contains("in.txt") && message.contains("offset 6"), "{message}");
+    }
+
+    #[test]
+    fn nul_bytes_mean_binary() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert!(matches!(decode("x.png", png, &STRICT), Err(Error::Binary { offset: 8, .. })));
     }
 
     #[test]
@@ -78,7 +129,15 @@ mod tests {
 
     #[test]
     fn reading_a_missing_file_names_it() {
-        let err = read_text(Path::new("/no/such/file.txt")).unwrap_err().to_string();
+        let err = read_text(Path::new("/no/such/file.txt"), &STRICT).unwrap_err().to_string();
         assert!(err.starts_with("cannot read /no/such/file.txt"), "{err}");
+    }
+
+    #[test]
+    fn oversized_files_are_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.txt");
+        std::fs::File::create(&path).unwrap().set_len(2 << 20).unwrap();
+        assert!(matches!(read_bytes(&path, 1 << 20), Err(Error::TooLarge { bytes: 2097152, .. })));
     }
 }
