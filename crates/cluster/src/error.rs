@@ -1,0 +1,56 @@
+//! Errors of clustering.
+
+/// Invalid clustering parameters, raised when the parameters are checked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// A cosine-distance threshold outside (0, 2].
+    #[error("distance threshold must be in (0, 2] (cosine distance), got {0}")]
+    Threshold(f32),
+    /// `k` of zero.
+    #[error("n_clusters cannot be 0")]
+    ZeroClusters,
+    /// `max_iter` of zero.
+    #[error("max_iter cannot be 0")]
+    ZeroIterations,
+    /// `n_init` of zero.
+    #[error("n_init cannot be 0")]
+    ZeroRuns,
+    /// A DBSCAN radius outside (0, 2].
+    #[error("eps must be in (0, 2] (cosine distance), got {0}")]
+    Eps(f32),
+    /// DBSCAN's `min_points` below 2.
+    #[error("min_points must be at least 2, got {0}")]
+    MinPoints(usize),
+}
+
+/// Why a clustering could not be computed for the data given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No points.
+    #[error("nothing to cluster: no sentences")]
+    Empty,
+    /// `sources` does not have one entry per point.
+    #[error("{points} points but {sources} source ids")]
+    SourcesMismatch {
+        /// Number of points (rows).
+        points: usize,
+        /// Number of source ids.
+        sources: usize,
+    },
+    /// A point has a zero, infinite or NaN norm, so it has no direction.
+    #[error("point {0} has no direction (zero or non-finite vector)")]
+    Degenerate(usize),
+    /// More clusters asked for than there are points.
+    #[error("n_clusters ({k}) exceeds the number of points ({n})")]
+    TooManyClusters {
+        /// Clusters asked for.
+        k: usize,
+        /// Points available.
+        n: usize,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,65 @@
+//! Cross-source sentence clustering: which sentences of several documents say the same thing.
+//!
+//! Points are sentence embeddings (`n × dim`, normalized here) with a source id per row (the
+//! document each sentence came from). Every method works on cosine geometry and returns a
+//! [`Clustering`]: per point its cluster (or noise) and cosine to the cluster's centroid; per
+//! [`Cluster`] its members, centroid, medoid, cohesion and the distinct sources it spans.
+//!
+//! - [`AgglomerativeParams`]: average linkage cut at a cosine-distance threshold (the default; no
+//!   k needed; agrees with scikit-learn).
+//! - [`KMeansParams`]: spherical k-means with k given or chosen by silhouette.
+//! - [`DbscanParams`]: DBSCAN from linfa; leaves outliers unclustered.
+//!
+//! Parameters follow linfa: build `...Params`, `check()` them (via [`linfa::ParamGuard`]) into
+//! `...ValidParams`, then `fit`. Results are deterministic, and clusters are numbered by
+//! decreasing size, so equal partitions print equally whatever the input order.
+//!
+//! ```
+//! use linfa::ParamGuard;
+//! use ndarray::array;
+//! use precis_cluster::AgglomerativeParams;
+//!
+//! // Four sentences from three sources: two say one thing, two another.
+//! let embeddings = array![[0.9f32, 0.1, 0.0], [0.8, 0.2, 0.1], [0.0, 0.2, 0.9], [0.1, 0.0, 1.0]];
+//! let sources = [0, 1, 1, 2];
+//! let clustering = AgglomerativeParams::new().threshold(0.5).check()?.fit(embeddings.view(), &sources)?;
+//! assert_eq!(clustering.clusters.len(), 2);
+//! assert_eq!(clustering.clusters[0].sources, vec![0, 1]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod agglomerative;
+mod clustering;
+mod dbscan;
+mod error;
+mod kmeans;
+
+pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams};
+pub use clustering::{Cluster, Clustering};
+pub use dbscan::{DbscanParams, DbscanValidParams};
+pub use error::{Error, ParamsError, Result};
+pub use kmeans::{KMeansParams, KMeansValidParams};
+
+/// A checked clustering method, for callers that pick one at run time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Method {
+    /// Average-linkage agglomerative clustering.
+    Agglomerative(AgglomerativeValidParams),
+    /// Spherical k-means.
+    KMeans(KMeansValidParams),
+    /// DBSCAN.
+    Dbscan(DbscanValidParams),
+}
+
+impl Method {
+    /// Runs the method on `embeddings` (`n × dim`) with one source id per row.
+    pub fn fit(&self, embeddings: ndarray::ArrayView2<f32>, sources: &[usize]) -> Result<Clustering> {
+        match self {
+            Method::Agglomerative(params) => params.fit(embeddings, sources),
+            Method::KMeans(params) => params.fit(embeddings, sources),
+            Method::Dbscan(params) => params.fit(embeddings, sources),
+        }
+    }
+}
