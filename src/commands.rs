@@ -7,8 +7,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
 
-use crate::flags::{EmbedArgs, EmbedFormat, GlobalArgs, InputArgs, InputKind, ModelArgs, TextArgs, TextFormat};
+use crate::flags::{
+    ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, GlobalArgs, InputArgs,
+    InputKind, ModelArgs, Rows, TextArgs, TextFormat,
+};
 use crate::output::Output;
+use crate::report::ClusterReport;
 
 /// Settings every command shares, resolved once.
 pub struct Global {
@@ -163,6 +167,55 @@ pub fn text(args: &TextArgs) -> anyhow::Result<()> {
                 writeln!(output, "{row}")?;
             }
         }
+    }
+    output.finish()
+}
+
+impl ClusteringArgs {
+    fn method(&self) -> anyhow::Result<precis_cluster::Method> {
+        use linfa::ParamGuard;
+        use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method};
+        Ok(match self.method {
+            ClusterMethod::Agglomerative => {
+                Method::Agglomerative(AgglomerativeParams::new().threshold(self.threshold).check()?)
+            }
+            ClusterMethod::Kmeans => {
+                let params = match self.k {
+                    Some(k) => KMeansParams::new().k(k),
+                    None => KMeansParams::new(),
+                };
+                Method::KMeans(params.check()?)
+            }
+            ClusterMethod::Dbscan => {
+                Method::Dbscan(DbscanParams::new().eps(self.eps).min_points(self.min_points).check()?)
+            }
+        })
+    }
+}
+
+/// `precis cluster`
+pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
+    let method = args.clustering.method()?;
+    let documents = args.input.load(&args.inputs)?;
+    let sentences = precis_text::sentences(&documents);
+    if sentences.is_empty() {
+        anyhow::bail!("the inputs hold no sentences after cleaning (try `precis text --explain`)");
+    }
+    let mut output = Output::open(args.output.as_deref(), false)?;
+    let embedder = global.embedder(&args.model)?;
+    let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+    let bar = global.bar(texts.len(), "embedding");
+    let embeddings = embedder.embed_with_progress(&texts, |n| bar.inc(n as u64))?;
+    bar.finish_and_clear();
+    let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
+    let clustering = method.fit(embeddings.view(), &sources)?;
+    let report = ClusterReport::new(&documents, &sentences, &clustering);
+    match (args.format, args.rows) {
+        (ClusterFormat::Json, _) => report.write_json(&mut output)?,
+        (ClusterFormat::Jsonl, Rows::Sentences) => report.write_sentence_jsonl(&mut output)?,
+        (ClusterFormat::Jsonl, Rows::Clusters) => report.write_cluster_jsonl(&mut output)?,
+        (ClusterFormat::Csv, Rows::Sentences) => report.write_sentence_csv(&mut output)?,
+        (ClusterFormat::Csv, Rows::Clusters) => report.write_cluster_csv(&mut output)?,
     }
     output.finish()
 }

@@ -47,6 +47,11 @@ pub enum Command {
         after_help = "Examples:\n  precis text article.txt\n  precis text pages/ --format jsonl -o sentences.jsonl\n  precis text article.html --explain      # every dropped line and the rule that dropped it\n  precis text sets.jsonl --skip-bad       # report malformed records, process the rest"
     )]
     Text(TextArgs),
+    /// Group the sentences of several documents by meaning, and say which sources back each group.
+    #[command(
+        after_help = "Examples:\n  precis cluster articles/\n  precis cluster articles/ --format csv --rows clusters -o clusters.csv\n  precis cluster sets.jsonl --method kmeans --k 20 --format json\n  precis cluster articles/ --method dbscan --eps 0.3 --min-points 3"
+    )]
+    Cluster(ClusterArgs),
     /// Fetch and inspect sentence models.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -107,6 +112,83 @@ pub struct InputArgs {
     /// Largest input file (or JSON-lines record) accepted, in bytes.
     #[arg(long, value_name = "N", default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_bytes: u64,
+}
+
+/// Flags of `precis cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write here instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ClusterFormat::Json)]
+    pub format: ClusterFormat,
+    /// Which rows jsonl and csv hold: one per sentence, or one per cluster.
+    #[arg(long, value_enum, default_value_t = Rows::Sentences)]
+    pub rows: Rows,
+    /// Clustering settings.
+    #[command(flatten)]
+    pub clustering: ClusteringArgs,
+    /// Input settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Model settings.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Which clustering method, with its parameters.
+#[derive(Debug, Args)]
+pub struct ClusteringArgs {
+    /// Clustering method.
+    #[arg(long, value_enum, default_value_t = ClusterMethod::Agglomerative)]
+    pub method: ClusterMethod,
+    /// Agglomerative: cosine distance (1 - cosine) at or above which groups are not merged, in (0, 2].
+    #[arg(long, default_value_t = 0.6, value_name = "DISTANCE", allow_negative_numbers = true)]
+    pub threshold: f32,
+    /// K-means: number of clusters [default: chosen by silhouette].
+    #[arg(long, value_name = "N")]
+    pub k: Option<usize>,
+    /// DBSCAN: neighbourhood radius as cosine distance, in (0, 2].
+    #[arg(long, default_value_t = 0.35, value_name = "DISTANCE", allow_negative_numbers = true)]
+    pub eps: f32,
+    /// DBSCAN: neighbours (the point included) that make a core point.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub min_points: usize,
+}
+
+/// Clustering methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterMethod {
+    /// Average-linkage agglomerative clustering cut at --threshold.
+    Agglomerative,
+    /// Spherical k-means with --k clusters.
+    Kmeans,
+    /// DBSCAN: dense groups, the rest left as noise.
+    Dbscan,
+}
+
+/// How `precis cluster` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterFormat {
+    /// One JSON document: schema_version, documents, sentences, clusters.
+    Json,
+    /// One JSON object per row (see --rows).
+    Jsonl,
+    /// CSV with a header, one line per row (see --rows).
+    Csv,
+}
+
+/// Rows of jsonl and csv output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rows {
+    /// doc, index, span, text, cluster, is_medoid, cosine.
+    Sentences,
+    /// id, size, sources, cohesion, medoid.
+    Clusters,
 }
 
 /// Input formats.

@@ -6,6 +6,7 @@
 //!
 //! - [`text`]: reading inputs strictly (UTF-8, byte offsets in errors) and splitting them.
 //! - [`embed`]: sentence embeddings equal to sentence-transformers, on candle.
+//! - [`cluster`]: cross-source sentence clustering on cosine geometry.
 //!
 //! ```no_run
 //! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
@@ -16,5 +17,6 @@
 //! ```
 #![deny(missing_docs)]
 
+pub use precis_cluster as cluster;
 pub use precis_embed as embed;
 pub use precis_text as text;

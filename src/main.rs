@@ -3,6 +3,7 @@
 mod commands;
 mod flags;
 mod output;
+mod report;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Embed(args) => commands::embed(&global, &args),
         Command::Text(args) => commands::text(&args),
+        Command::Cluster(args) => commands::cluster(&global, &args),
         Command::Model(ModelCommand::Fetch { name }) => commands::model_fetch(&global, &name),
         Command::Model(ModelCommand::List) => commands::model_list(&global),
     }

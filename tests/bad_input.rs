@@ -259,3 +259,39 @@ fn text_directory_as_output() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: output"));
 }
+
+// `precis cluster`
+
+fn cluster_fails(c: &Case, args: &[&str], expect: &str) {
+    let mut cmd = precis();
+    cmd.arg("cluster").arg(&c.input).args(args).arg("-o").arg(&c.output);
+    fails(&mut cmd, &c.output, expect);
+}
+
+#[test]
+fn cluster_threshold_outside_zero_to_two() {
+    let c = case();
+    cluster_fails(&c, &["--threshold", "0"], "threshold must be in (0, 2]");
+    cluster_fails(&c, &["--threshold", "2.5"], "threshold must be in (0, 2]");
+}
+
+#[test]
+fn cluster_k_zero_and_k_above_n() {
+    let c = case();
+    cluster_fails(&c, &["--method", "kmeans", "--k", "0"], "n_clusters cannot be 0");
+    cluster_fails(&c, &["--method", "kmeans", "--k", "5"], "n_clusters (5) exceeds the number of points (1)");
+}
+
+#[test]
+fn cluster_bad_dbscan_params() {
+    let c = case();
+    cluster_fails(&c, &["--method", "dbscan", "--eps", "-1"], "eps must be in (0, 2]");
+    cluster_fails(&c, &["--method", "dbscan", "--min-points", "1"], "min_points must be at least 2");
+}
+
+#[test]
+fn cluster_input_with_no_sentences() {
+    let c = case();
+    std::fs::write(&c.input, "Log In\nLoading...\nMenu\n").unwrap();
+    cluster_fails(&c, &[], "no sentences after cleaning");
+}

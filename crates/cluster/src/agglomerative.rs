@@ -5,7 +5,7 @@
 use linfa::ParamGuard;
 use ndarray::{ArrayView2, Axis, s};
 
-use crate::clustering::{Clustering, unit_rows};
+use crate::clustering::{Clustering, order_free, unit_rows};
 use crate::error::{ParamsError, Result};
 
 /// Agglomerative clustering parameters, unchecked. Default threshold: 0.6 (cosine distance, so
@@ -76,8 +76,13 @@ impl AgglomerativeValidParams {
     /// Memory is one condensed distance matrix, `n (n − 1) / 2` f64 values: 400 MB at n = 10,000.
     pub fn fit(&self, embeddings: ArrayView2<f32>, sources: &[usize]) -> Result<Clustering> {
         let unit = unit_rows(embeddings, sources)?;
+        let raw = order_free(unit.view(), |points| self.cut(points));
+        Ok(Clustering::from_partition(unit.view(), sources, &raw))
+    }
+
+    fn cut(&self, unit: ArrayView2<f32>) -> Vec<Option<usize>> {
         let n = unit.nrows();
-        let mut condensed = condensed_cosine_distances(unit.view());
+        let mut condensed = condensed_cosine_distances(unit);
         let dendrogram = kodama::linkage(&mut condensed, n, kodama::Method::Average);
         drop(condensed);
 
@@ -89,8 +94,7 @@ impl AgglomerativeValidParams {
                 parent[step.cluster2] = n + s;
             }
         }
-        let raw: Vec<Option<usize>> = (0..n).map(|i| Some(root(&mut parent, i))).collect();
-        Ok(Clustering::from_partition(unit.view(), sources, &raw))
+        (0..n).map(|i| Some(root(&mut parent, i))).collect()
     }
 }
 

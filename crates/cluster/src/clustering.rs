@@ -104,6 +104,31 @@ fn unit_mean(points: ArrayView2<f32>, members: &[usize]) -> Array1<f32> {
     if norm > 1e-12 { sum / norm } else { points.row(members[0]).to_owned() }
 }
 
+/// Runs `method` on the points in a canonical order (rows sorted by value) and maps its labels
+/// back, so that the result does not depend on input order: seeded initializations, tie breaks
+/// and scan orders all see the same sequence for any permutation of the same points.
+pub(crate) fn order_free(
+    unit: ArrayView2<f32>,
+    method: impl FnOnce(ArrayView2<f32>) -> Vec<Option<usize>>,
+) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..unit.nrows()).collect();
+    order.sort_by(|&a, &b| {
+        unit.row(a)
+            .iter()
+            .zip(unit.row(b))
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let sorted = unit.select(Axis(0), &order);
+    let sorted_labels = method(sorted.view());
+    let mut labels = vec![None; unit.nrows()];
+    for (position, &row) in order.iter().enumerate() {
+        labels[row] = sorted_labels[position];
+    }
+    labels
+}
+
 /// Checks the inputs shared by every method and returns the rows scaled to unit length.
 pub(crate) fn unit_rows(embeddings: ArrayView2<f32>, sources: &[usize]) -> Result<Array2<f32>> {
     if embeddings.nrows() == 0 {

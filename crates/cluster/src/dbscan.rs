@@ -6,7 +6,7 @@ use linfa::traits::Transformer;
 use linfa_clustering::Dbscan;
 use ndarray::ArrayView2;
 
-use crate::clustering::{Clustering, unit_rows};
+use crate::clustering::{Clustering, order_free, unit_rows};
 use crate::error::{ParamsError, Result};
 
 /// DBSCAN parameters, unchecked. Defaults: `eps` 0.35 (cosine distance), `min_points` 3 (the
@@ -85,12 +85,12 @@ impl DbscanValidParams {
         // On unit vectors, Euclidean distance is sqrt(2 (1 − cos)): the same neighbourhoods as
         // cosine distance eps, searched with linfa's L2 index.
         let radius = (2.0 * self.eps).sqrt();
-        let labels = Dbscan::params(self.min_points)
+        let dbscan = Dbscan::params(self.min_points)
             .tolerance(radius)
             .check()
-            .expect("min_points >= 2 and a positive radius were checked")
-            .transform(&unit);
-        Ok(Clustering::from_partition(unit.view(), sources, labels.as_slice().expect("contiguous labels")))
+            .expect("min_points >= 2 and eps > 0 were checked");
+        let raw = order_free(unit.view(), |points| dbscan.transform(&points).to_vec());
+        Ok(Clustering::from_partition(unit.view(), sources, &raw))
     }
 }
 

@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use crate::clustering::{Clustering, unit_rows};
+use crate::clustering::{Clustering, order_free, unit_rows};
 use crate::error::{Error, ParamsError, Result};
 
 /// Spherical k-means parameters, unchecked.
@@ -121,11 +121,12 @@ impl KMeansValidParams {
         let n = unit.nrows();
         let k = match self.k {
             Some(k) if k > n => return Err(Error::TooManyClusters { k, n }),
-            Some(k) => k,
-            None => self.choose_k(unit.view()),
+            fixed => fixed,
         };
-        let best = self.best_of(unit.view(), k, self.n_init);
-        let raw: Vec<Option<usize>> = best.labels.into_iter().map(Some).collect();
+        let raw = order_free(unit.view(), |points| {
+            let k = k.unwrap_or_else(|| self.choose_k(points));
+            self.best_of(points, k, self.n_init).labels.into_iter().map(Some).collect()
+        });
         Ok(Clustering::from_partition(unit.view(), sources, &raw))
     }
 

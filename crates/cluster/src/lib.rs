@@ -34,12 +34,14 @@ mod clustering;
 mod dbscan;
 mod error;
 mod kmeans;
+mod metrics;
 
 pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams};
 pub use clustering::{Cluster, Clustering};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
 pub use kmeans::{KMeansParams, KMeansValidParams};
+pub use metrics::adjusted_rand_index;
 
 /// A checked clustering method, for callers that pick one at run time.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,174 @@
+//! Serializable views of results, shared by the output formats. Field names here are the
+//! documented output schema (README, "Output schema").
+
+use std::io::Write;
+
+use precis_cluster::Clustering;
+use precis_text::{Document, Sentence};
+use serde::Serialize;
+
+/// Version of the JSON output schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One sentence with its cluster.
+#[derive(Serialize)]
+pub struct SentenceRow<'a> {
+    doc: &'a str,
+    index: usize,
+    span_start: usize,
+    span_end: usize,
+    text: &'a str,
+    cluster: Option<usize>,
+    is_medoid: bool,
+    cosine: Option<f32>,
+}
+
+/// One cluster with its support.
+#[derive(Serialize)]
+pub struct ClusterRow<'a> {
+    id: usize,
+    size: usize,
+    n_sources: usize,
+    sources: Vec<&'a str>,
+    cohesion: f32,
+    medoid_doc: &'a str,
+    medoid_index: usize,
+    medoid_text: &'a str,
+}
+
+#[derive(Serialize)]
+struct DocumentRow<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    sentences: usize,
+}
+
+/// The result of `precis cluster`, ready to write in any format.
+pub struct ClusterReport<'a> {
+    documents: Vec<DocumentRow<'a>>,
+    sentences: Vec<SentenceRow<'a>>,
+    clusters: Vec<ClusterRow<'a>>,
+}
+
+impl<'a> ClusterReport<'a> {
+    pub fn new(documents: &'a [Document], sentences: &'a [Sentence], clustering: &'a Clustering) -> Self {
+        let medoids: std::collections::HashSet<usize> = clustering.clusters.iter().map(|c| c.medoid).collect();
+        let doc_rows = documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| DocumentRow {
+                id: &d.id,
+                title: d.title.as_deref(),
+                source: d.source.as_deref(),
+                date: d.date.as_deref(),
+                url: d.url.as_deref(),
+                sentences: sentences.iter().filter(|s| s.doc == i).count(),
+            })
+            .collect();
+        let sentence_rows = sentences
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SentenceRow {
+                doc: &documents[s.doc].id,
+                index: s.index,
+                span_start: s.char_span.start,
+                span_end: s.char_span.end,
+                text: &s.text,
+                cluster: clustering.labels[i],
+                is_medoid: medoids.contains(&i),
+                cosine: clustering.cosine_to_centroid[i],
+            })
+            .collect();
+        let cluster_rows = clustering
+            .clusters
+            .iter()
+            .map(|c| {
+                let medoid = &sentences[c.medoid];
+                ClusterRow {
+                    id: c.id,
+                    size: c.size(),
+                    n_sources: c.sources.len(),
+                    sources: c.sources.iter().map(|&d| documents[d].id.as_str()).collect(),
+                    cohesion: c.cohesion,
+                    medoid_doc: &documents[medoid.doc].id,
+                    medoid_index: medoid.index,
+                    medoid_text: &medoid.text,
+                }
+            })
+            .collect();
+        Self { documents: doc_rows, sentences: sentence_rows, clusters: cluster_rows }
+    }
+
+    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let whole = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "documents": self.documents,
+            "sentences": self.sentences,
+            "clusters": self.clusters,
+        });
+        serde_json::to_writer_pretty(&mut *out, &whole)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub fn write_sentence_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        write_jsonl(out, &self.sentences)
+    }
+
+    pub fn write_cluster_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        write_jsonl(out, &self.clusters)
+    }
+
+    pub fn write_sentence_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let mut csv = csv::Writer::from_writer(out);
+        for row in &self.sentences {
+            csv.serialize(row)?;
+        }
+        csv.flush()?;
+        Ok(())
+    }
+
+    pub fn write_cluster_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let mut csv = csv::Writer::from_writer(out);
+        csv.write_record([
+            "id",
+            "size",
+            "n_sources",
+            "sources",
+            "cohesion",
+            "medoid_doc",
+            "medoid_index",
+            "medoid_text",
+        ])?;
+        for row in &self.clusters {
+            // The csv crate cannot flatten a list into one field: sources are joined with ';'.
+            csv.write_record([
+                row.id.to_string(),
+                row.size.to_string(),
+                row.n_sources.to_string(),
+                row.sources.join(";"),
+                row.cohesion.to_string(),
+                row.medoid_doc.to_string(),
+                row.medoid_index.to_string(),
+                row.medoid_text.to_string(),
+            ])?;
+        }
+        csv.flush()?;
+        Ok(())
+    }
+}
+
+fn write_jsonl<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Result<()> {
+    for row in rows {
+        serde_json::to_writer(&mut *out, row)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
