@@ -5,14 +5,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use precis::Pipeline;
 use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
+use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
 use crate::flags::{
-    ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, GlobalArgs, InputArgs,
-    InputKind, ModelArgs, Rows, TextArgs, TextFormat,
+    BatchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
+    InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummaryArgs, SummaryFormat, TextArgs,
+    TextFormat,
 };
 use crate::output::Output;
-use crate::report::ClusterReport;
+use crate::report::{ClusterReport, SummaryReport};
 
 /// Settings every command shares, resolved once.
 pub struct Global {
@@ -218,6 +221,128 @@ pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
         (ClusterFormat::Csv, Rows::Clusters) => report.write_cluster_csv(&mut output)?,
     }
     output.finish()
+}
+
+impl SummaryArgs {
+    fn params(&self) -> anyhow::Result<SummaryValidParams> {
+        let budget = match (self.sentences, self.words, self.bytes) {
+            (Some(n), _, _) => Budget::Sentences(n),
+            (_, _, Some(n)) => Budget::Bytes(n),
+            (_, Some(n), _) => Budget::Words(n),
+            (None, None, None) => Budget::Words(100),
+        };
+        let strategy = match self.strategy {
+            StrategyArg::Concepts => Strategy::Concepts,
+            StrategyArg::Centroid => Strategy::Centroid,
+            StrategyArg::Mmr => Strategy::Mmr,
+            StrategyArg::Lexrank => Strategy::LexRank,
+        };
+        Ok(SummaryParams::new().strategy(strategy).budget(budget).check()?)
+    }
+}
+
+impl Global {
+    /// Checks every setting, then loads the model: a bad flag never waits on a model.
+    fn pipeline(
+        &self,
+        model: &ModelArgs,
+        clustering: &ClusteringArgs,
+        summary: &SummaryArgs,
+    ) -> anyhow::Result<Pipeline> {
+        let method = clustering.method()?;
+        let params = summary.params()?;
+        Ok(Pipeline::new(self.embedder(model)?, method, params))
+    }
+}
+
+/// `precis summarize`
+pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
+    args.clustering.method()?;
+    args.summary.params()?;
+    let documents = args.input.load(&args.inputs)?;
+    let mut output = Output::open(args.output.as_deref(), false)?;
+    let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
+    let bar = global.bar(0, "embedding");
+    let outcome = pipeline.run_with_progress(documents, |done, total| {
+        bar.set_length(total as u64);
+        bar.inc(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let report = SummaryReport::new(&outcome);
+    match args.format {
+        SummaryFormat::Text => report.write_text(&mut output)?,
+        SummaryFormat::Json => report.write_json(&mut output)?,
+    }
+    output.finish()
+}
+
+/// `precis batch`: one result line per document set, flushed as each is done; a bad record
+/// becomes an error line and the run goes on.
+pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
+    let options = precis_text::ReadOptions { lossy: false, max_bytes: args.max_bytes };
+    let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
+    let sets = precis_text::read_document_sets(&args.input, &options)?;
+    let mut output: Box<dyn Write> = match &args.output {
+        Some(path) if path != Path::new("-") => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write output {}", path.display()))?,
+        )),
+        _ => Box::new(std::io::stdout().lock()),
+    };
+    let bar = global.bar(count_lines(&args.input), "document sets");
+    let (mut done, mut failed) = (0usize, 0usize);
+    for record in sets {
+        let line = match record {
+            Ok(set) => match pipeline.run(set.docs) {
+                Ok(outcome) => SummaryReport::new(&outcome).batch_line(&set.id),
+                Err(e) => {
+                    failed += 1;
+                    serde_json::json!({"id": set.id, "error": e.to_string()})
+                }
+            },
+            Err(e) => {
+                failed += 1;
+                let (id, line) = match &e {
+                    precis_text::Error::BadRecord { id, line, .. } => (id.clone(), Some(*line)),
+                    _ => (None, None),
+                };
+                serde_json::json!({"id": id, "line": line, "error": e.to_string()})
+            }
+        };
+        serde_json::to_writer(&mut output, &line)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+        done += 1;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {done} document sets failed; their lines in the output say why");
+    }
+    Ok(())
+}
+
+/// Lines of a file, for a progress bar's length (0, unknown, for stdin or on error).
+fn count_lines(path: &Path) -> usize {
+    if path == Path::new("-") {
+        return 0;
+    }
+    std::fs::read(path).map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count()).unwrap_or(0)
+}
+
+/// `precis eval`
+pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
+    let limit = match (args.limit_words, args.limit_bytes) {
+        (Some(n), _) => precis_summarize::Limit::Words(n as usize),
+        (_, Some(n)) => precis_summarize::Limit::Bytes(n as usize),
+        _ => precis_summarize::Limit::None,
+    };
+    let evaluation = crate::evaluate::evaluate(&args.system, &args.refs, limit)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Text => evaluation.write_text(&mut out, limit)?,
+        SummaryFormat::Json => evaluation.write_json(&mut out)?,
+    }
+    Ok(())
 }
 
 /// `precis model fetch`

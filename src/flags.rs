@@ -47,6 +47,21 @@ pub enum Command {
         after_help = "Examples:\n  precis text article.txt\n  precis text pages/ --format jsonl -o sentences.jsonl\n  precis text article.html --explain      # every dropped line and the rule that dropped it\n  precis text sets.jsonl --skip-bad       # report malformed records, process the rest"
     )]
     Text(TextArgs),
+    /// Summarize several documents about one subject, with the sources behind each sentence.
+    #[command(
+        after_help = "Examples:\n  precis summarize articles/\n  precis summarize articles/ --sentences 5 --format json -o summary.json\n  precis summarize a.html b.html c.txt --strategy lexrank --words 150"
+    )]
+    Summarize(SummarizeArgs),
+    /// Summarize every document set of a JSON-lines file, one result line per set.
+    #[command(
+        after_help = "Input lines: {\"id\", \"docs\": [{\"id\", \"text\", ...}], ...} (the format of ../shared/data).\nOutput lines: {\"id\", \"summary\", \"sentences\": [...]}, or {\"id\", \"error\"} for a bad record;\nthe exit code is 1 if any record failed.\n\nExample:\n  precis batch ../shared/data/duc2003_task2.jsonl -o summaries.jsonl"
+    )]
+    Batch(BatchArgs),
+    /// Score summaries against reference summaries with ROUGE-1, -2 and -L (as ROUGE-1.5.5 -m -f A).
+    #[command(
+        after_help = "Example:\n  precis eval summaries.jsonl --refs ../shared/data/duc2003_task2.jsonl --limit-words 100"
+    )]
+    Eval(EvalArgs),
     /// Group the sentences of several documents by meaning, and say which sources back each group.
     #[command(
         after_help = "Examples:\n  precis cluster articles/\n  precis cluster articles/ --format csv --rows clusters -o clusters.csv\n  precis cluster sets.jsonl --method kmeans --k 20 --format json\n  precis cluster articles/ --method dbscan --eps 0.3 --min-points 3"
@@ -138,6 +153,116 @@ pub struct ClusterArgs {
     /// Model settings.
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Flags of `precis summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write here instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    /// Summary settings.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+    /// Clustering settings (they decide which sentences count as support).
+    #[command(flatten)]
+    pub clustering: ClusteringArgs,
+    /// Input settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Model settings.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Flags of `precis batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// JSON lines, one document set per line, or `-` for stdin.
+    #[arg(value_name = "SETS")]
+    pub input: PathBuf,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Summary settings.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+    /// Clustering settings.
+    #[command(flatten)]
+    pub clustering: ClusteringArgs,
+    /// Largest record accepted, in bytes.
+    #[arg(long, value_name = "N", default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_bytes: u64,
+    /// Model settings.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Flags of `precis eval`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("limit").args(["limit_words", "limit_bytes"])))]
+pub struct EvalArgs {
+    /// System summaries: JSON lines {"id", "summary"} with one sentence per line in "summary".
+    #[arg(value_name = "SYSTEM")]
+    pub system: PathBuf,
+    /// Document sets with reference summaries: JSON lines {"id", "refs": [...], ...}.
+    #[arg(long, value_name = "DATA")]
+    pub refs: PathBuf,
+    /// Truncate peers and references to the first N words (ROUGE-1.5.5 -l N).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_words: Option<u64>,
+    /// Truncate peers and references to the first N bytes (ROUGE-1.5.5 -b N).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_bytes: Option<u64>,
+    /// Output format: a table, or JSON with per-set scores.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// How long a summary is, and how it is chosen.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("budget").args(["sentences", "words", "bytes"])))]
+pub struct SummaryArgs {
+    /// Selection strategy.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Concepts)]
+    pub strategy: StrategyArg,
+    /// Budget: at most N sentences.
+    #[arg(long, value_name = "N")]
+    pub sentences: Option<usize>,
+    /// Budget: at most N words [default: 100].
+    #[arg(long, value_name = "N")]
+    pub words: Option<usize>,
+    /// Budget: at most N bytes.
+    #[arg(long, value_name = "N")]
+    pub bytes: Option<usize>,
+}
+
+/// Selection strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Coverage of the content bigrams most sources share, with relevance, support and position.
+    Concepts,
+    /// Closeness to the centroid of all sentences.
+    Centroid,
+    /// Maximal marginal relevance over centrality.
+    Mmr,
+    /// LexRank on embedding similarity.
+    Lexrank,
+}
+
+/// Text for people, or JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// For people.
+    Text,
+    /// One JSON document with a schema_version.
+    Json,
 }
 
 /// Which clustering method, with its parameters.

@@ -7,6 +7,8 @@
 //! - [`text`]: reading inputs strictly (UTF-8, byte offsets in errors) and splitting them.
 //! - [`embed`]: sentence embeddings equal to sentence-transformers, on candle.
 //! - [`cluster`]: cross-source sentence clustering on cosine geometry.
+//! - [`summarize`]: extractive selection with evidence, and ROUGE.
+//! - [`Pipeline`]: all of them in order for one document set.
 //!
 //! ```no_run
 //! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
@@ -17,6 +19,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod pipeline;
+
+pub use pipeline::{Error, Outcome, Pipeline};
 pub use precis_cluster as cluster;
 pub use precis_embed as embed;
+pub use precis_summarize as summarize;
 pub use precis_text as text;

@@ -1,6 +1,7 @@
 //! The `precis` command line: flags → validated settings → library calls. See `precis --help`.
 
 mod commands;
+mod evaluate;
 mod flags;
 mod output;
 mod report;
@@ -41,6 +42,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(args) => commands::embed(&global, &args),
         Command::Text(args) => commands::text(&args),
         Command::Cluster(args) => commands::cluster(&global, &args),
+        Command::Summarize(args) => commands::summarize(&global, &args),
+        Command::Batch(args) => commands::batch(&global, &args),
+        Command::Eval(args) => commands::eval(&args),
         Command::Model(ModelCommand::Fetch { name }) => commands::model_fetch(&global, &name),
         Command::Model(ModelCommand::List) => commands::model_list(&global),
     }

@@ -172,3 +172,110 @@ fn write_jsonl<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Result
     }
     Ok(())
 }
+
+/// The result of `precis summarize` (and one line of `precis batch`).
+pub struct SummaryReport<'a> {
+    outcome: &'a precis::Outcome,
+}
+
+impl<'a> SummaryReport<'a> {
+    pub fn new(outcome: &'a precis::Outcome) -> Self {
+        Self { outcome }
+    }
+
+    fn doc_id(&self, doc: usize) -> &str {
+        &self.outcome.documents[doc].id
+    }
+
+    fn sentence_json(&self, selected: &precis_summarize::Selected) -> serde_json::Value {
+        let o = self.outcome;
+        let support: Vec<serde_json::Value> = selected
+            .support
+            .iter()
+            .map(|s| {
+                let sentence = &o.sentences[s.sentence];
+                serde_json::json!({
+                    "doc": self.doc_id(s.doc), "index": sentence.index,
+                    "span": [sentence.char_span.start, sentence.char_span.end],
+                    "text": sentence.text, "cosine": s.cosine,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "doc": self.doc_id(selected.doc),
+            "index": o.sentences[selected.sentence].index,
+            "span": [selected.char_span.start, selected.char_span.end],
+            "text": selected.text,
+            "cluster": selected.cluster,
+            "reported_by": selected.reported_by,
+            "support": support,
+        })
+    }
+
+    fn group_json(&self, group: &precis_summarize::Group) -> serde_json::Value {
+        let sentence = &self.outcome.sentences[group.sentence];
+        serde_json::json!({
+            "cluster": group.cluster,
+            "sources": group.sources.iter().map(|&d| self.doc_id(d)).collect::<Vec<_>>(),
+            "doc": self.doc_id(sentence.doc), "index": sentence.index, "text": sentence.text,
+        })
+    }
+
+    /// The line `precis batch` writes for a set.
+    pub fn batch_line(&self, id: &str) -> serde_json::Value {
+        let summary = &self.outcome.summary;
+        serde_json::json!({
+            "id": id,
+            "summary": summary.text(),
+            "sentences": summary.sentences.iter().map(|s| self.sentence_json(s)).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let o = self.outcome;
+        let agreement = &o.summary.agreement;
+        let whole = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "documents": o.documents.iter().map(|d| serde_json::json!({
+                "id": d.id, "title": d.title, "source": d.source, "date": d.date, "url": d.url,
+            })).collect::<Vec<_>>(),
+            "summary": o.summary.sentences.iter().map(|s| self.sentence_json(s)).collect::<Vec<_>>(),
+            "agreement": {
+                "shared": agreement.shared.iter().map(|g| self.group_json(g)).collect::<Vec<_>>(),
+                "single_source": agreement.single_source.iter().map(|g| self.group_json(g)).collect::<Vec<_>>(),
+            },
+        });
+        serde_json::to_writer_pretty(&mut *out, &whole)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// The summary for people: each sentence with the sources that report it, then what most
+    /// sources share and what one source alone says.
+    pub fn write_text(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let o = self.outcome;
+        let n = o.summary.n_sources;
+        for selected in &o.summary.sentences {
+            let mut sources = vec![self.doc_id(selected.doc)];
+            sources.extend(selected.support.iter().map(|s| self.doc_id(s.doc)));
+            writeln!(out, "{}", selected.text)?;
+            writeln!(out, "    [{} of {n} sources: {}]", selected.reported_by, sources.join(", "))?;
+        }
+        let agreement = &o.summary.agreement;
+        if !agreement.shared.is_empty() {
+            writeln!(out, "\nWhat most sources say:")?;
+            for group in &agreement.shared {
+                let text = &o.sentences[group.sentence].text;
+                writeln!(out, "  - ({} of {n}) {text}", group.sources.len())?;
+            }
+        }
+        if !agreement.single_source.is_empty() {
+            writeln!(out, "\nWhat only one source says:")?;
+            for group in &agreement.single_source {
+                let sentence = &o.sentences[group.sentence];
+                writeln!(out, "  - [{}] {}", self.doc_id(sentence.doc), sentence.text)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -36,6 +36,8 @@ struct Case {
 }
 
 fn case() -> Case {
+    // Fetch the model first: on a fresh machine its one-time notice would be a second stderr line.
+    model_dir();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("input.txt");
     std::fs::write(&input, "A sentence to embed.\n").unwrap();

@@ -182,8 +182,14 @@ enum Record {
 }
 
 /// Parses one JSON line as a document or a document set.
-fn parse_record(line: &str) -> std::result::Result<Record, String> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON ({e})"))?;
+/// An error carries the record's id when the line was JSON with a string `id`.
+fn parse_record(line: &str) -> std::result::Result<Record, (Option<String>, String)> {
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| (None, format!("malformed JSON ({e})")))?;
+    let id = value.get("id").and_then(|id| id.as_str()).map(String::from);
+    check_record(value).map_err(|reason| (id, reason))
+}
+
+fn check_record(value: serde_json::Value) -> std::result::Result<Record, String> {
     let object = value.as_object().ok_or("a record must be a JSON object")?;
     let record = if object.contains_key("docs") {
         serde_json::from_value::<DocumentSet>(value).map(Record::Set)
@@ -226,9 +232,10 @@ fn read_records(path: &Path, options: &ReadOptions) -> Result<impl Iterator<Item
     let path = path.to_path_buf();
     Ok(read_lines(&path, options)?.map(move |line| {
         let (number, text) = line?;
-        parse_record(&text).map(|record| (number, record)).map_err(|reason| Error::BadRecord {
+        parse_record(&text).map(|record| (number, record)).map_err(|(id, reason)| Error::BadRecord {
             path: path.clone(),
             line: number,
+            id,
             reason,
         })
     }))
@@ -247,6 +254,7 @@ pub fn read_document_sets(
         (line, Record::Document(doc)) => Err(Error::BadRecord {
             path: path_buf.clone(),
             line,
+            id: Some(doc.id.clone()),
             reason: format!("record {:?} is a single document, not a set {{\"id\", \"docs\"}}", doc.id),
         }),
     }))
@@ -280,17 +288,22 @@ fn read_lines(path: &Path, options: &ReadOptions) -> Result<impl Iterator<Item =
             offset += line.len() as u64 + 1;
             if line.len() as u64 > options.max_bytes {
                 let reason = format!("record of {} bytes is over the limit of {} bytes", line.len(), options.max_bytes);
-                return Some(Err(Error::BadRecord { path: path.clone(), line: number, reason }));
+                return Some(Err(Error::BadRecord { path: path.clone(), line: number, id: None, reason }));
             }
             let bytes = if number == 1 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line) } else { &line };
             let text = match decode(&path, bytes, &options) {
                 Ok(text) => text,
                 Err(Error::NotUtf8 { offset: at, .. }) => {
                     let reason = format!("not valid UTF-8 (file offset {})", start + at as u64);
-                    return Some(Err(Error::BadRecord { path: path.clone(), line: number, reason }));
+                    return Some(Err(Error::BadRecord { path: path.clone(), line: number, id: None, reason }));
                 }
                 Err(e) => {
-                    return Some(Err(Error::BadRecord { path: path.clone(), line: number, reason: e.to_string() }));
+                    return Some(Err(Error::BadRecord {
+                        path: path.clone(),
+                        line: number,
+                        id: None,
+                        reason: e.to_string(),
+                    }));
                 }
             };
             if !text.trim().is_empty() {

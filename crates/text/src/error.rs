@@ -61,6 +61,8 @@ pub enum Error {
         path: PathBuf,
         /// 1-based line number.
         line: usize,
+        /// The record's `id`, when it could be read.
+        id: Option<String>,
         /// What is wrong with the record.
         reason: String,
     },

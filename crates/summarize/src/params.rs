@@ -1,0 +1,225 @@
+//! Summary parameters: strategy, budget and weights, checked once.
+
+use crate::error::ParamsError;
+
+/// How sentences are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Concept coverage (ICSI style): cover the content bigrams most documents share, weighted by
+    /// document count, plus per-sentence relevance, cross-source support and position, with no
+    /// two chosen sentences closer than the redundancy cosine. Solved exactly as an integer
+    /// program (microlp) for up to 800 candidate sentences; larger sets use the cost-effective
+    /// greedy, kept only if it beats the best single sentence, which bounds it at ½(1 − 1/e) of
+    /// the optimum. The default: best on the dev set.
+    #[default]
+    Concepts,
+    /// Closeness to the set's centroid embedding, plus position.
+    Centroid,
+    /// Maximal marginal relevance over centrality (mean cosine to all sentences) and position.
+    Mmr,
+    /// LexRank: PageRank on the graph of sentence pairs with cosine ≥ the graph threshold.
+    LexRank,
+}
+
+impl Strategy {
+    /// Every strategy, default first.
+    pub const ALL: [Strategy; 4] = [Strategy::Concepts, Strategy::Centroid, Strategy::Mmr, Strategy::LexRank];
+
+    /// Name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Concepts => "concepts",
+            Strategy::Centroid => "centroid",
+            Strategy::Mmr => "mmr",
+            Strategy::LexRank => "lexrank",
+        }
+    }
+}
+
+/// How long a summary may be. Sentences are never cut: the summary is the longest selection that
+/// stays within the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// At most this many sentences.
+    Sentences(usize),
+    /// At most this many words (whitespace-separated).
+    Words(usize),
+    /// At most this many bytes of UTF-8, counting one space between sentences.
+    Bytes(usize),
+}
+
+impl Budget {
+    /// What a sentence of `text` costs against this budget (the joining space included for bytes).
+    pub fn cost(self, text: &str) -> usize {
+        match self {
+            Budget::Sentences(_) => 1,
+            Budget::Words(_) => text.split_whitespace().count(),
+            Budget::Bytes(_) => text.len() + 1,
+        }
+    }
+
+    /// The budget's size in its unit.
+    pub fn limit(self) -> usize {
+        match self {
+            Budget::Sentences(n) | Budget::Words(n) | Budget::Bytes(n) => n,
+        }
+    }
+}
+
+/// Summary parameters, unchecked.
+///
+/// Defaults: [`Strategy::Concepts`], 100 words, position weight 1.0, redundancy cosine 0.8,
+/// sentences of at least 8 words, MMR λ 0.7, LexRank graph threshold 0.45.
+///
+/// ```
+/// use precis_summarize::{Budget, SummaryParams};
+/// let params = SummaryParams::new().budget(Budget::Sentences(3)).check()?;
+/// assert_eq!(params.budget(), Budget::Sentences(3));
+/// assert!(SummaryParams::new().budget(Budget::Words(0)).check().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryParams(SummaryValidParams);
+
+/// Checked summary parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryValidParams {
+    pub(crate) strategy: Strategy,
+    pub(crate) budget: Budget,
+    pub(crate) position_weight: f64,
+    pub(crate) redundancy: f32,
+    pub(crate) min_words: usize,
+    pub(crate) mmr_lambda: f64,
+    pub(crate) graph_threshold: f32,
+}
+
+impl Default for SummaryParams {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SummaryParams {
+    /// Default parameters.
+    pub fn new() -> Self {
+        Self(SummaryValidParams {
+            strategy: Strategy::default(),
+            budget: Budget::Words(100),
+            position_weight: 1.0,
+            redundancy: 0.8,
+            min_words: 8,
+            mmr_lambda: 0.7,
+            graph_threshold: 0.45,
+        })
+    }
+
+    /// The selection strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.0.strategy = strategy;
+        self
+    }
+
+    /// The length budget.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.0.budget = budget;
+        self
+    }
+
+    /// Weight of the lead prior (earlier sentences of a document score higher); 0 turns it off.
+    pub fn position_weight(mut self, weight: f64) -> Self {
+        self.0.position_weight = weight;
+        self
+    }
+
+    /// Most cosine a new sentence may have with one already chosen, in (0, 1].
+    pub fn redundancy(mut self, cosine: f32) -> Self {
+        self.0.redundancy = cosine;
+        self
+    }
+
+    /// Shortest sentence (in words) worth choosing; shorter ones are used only if nothing else fits.
+    pub fn min_words(mut self, words: usize) -> Self {
+        self.0.min_words = words;
+        self
+    }
+
+    /// MMR's trade-off between relevance (1) and novelty (0), in [0, 1].
+    pub fn mmr_lambda(mut self, lambda: f64) -> Self {
+        self.0.mmr_lambda = lambda;
+        self
+    }
+
+    /// LexRank's edge threshold (cosine), in [0, 1).
+    pub fn graph_threshold(mut self, cosine: f32) -> Self {
+        self.0.graph_threshold = cosine;
+        self
+    }
+
+    /// Checks every rule.
+    pub fn check(self) -> Result<SummaryValidParams, ParamsError> {
+        let p = &self.0;
+        if p.budget.limit() == 0 {
+            return Err(ParamsError::ZeroBudget);
+        }
+        if !(p.position_weight.is_finite() && p.position_weight >= 0.0) {
+            return Err(ParamsError::PositionWeight(p.position_weight));
+        }
+        if !(p.redundancy > 0.0 && p.redundancy <= 1.0) {
+            return Err(ParamsError::Redundancy(p.redundancy));
+        }
+        if !(0.0..=1.0).contains(&p.mmr_lambda) {
+            return Err(ParamsError::MmrLambda(p.mmr_lambda));
+        }
+        if !(0.0..1.0).contains(&p.graph_threshold) {
+            return Err(ParamsError::GraphThreshold(p.graph_threshold));
+        }
+        Ok(self.0)
+    }
+}
+
+impl SummaryValidParams {
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// The budget.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_cannot_be_zero() {
+        assert_eq!(SummaryParams::new().budget(Budget::Bytes(0)).check(), Err(ParamsError::ZeroBudget));
+    }
+
+    #[test]
+    fn position_weight_must_be_finite_and_non_negative() {
+        assert!(SummaryParams::new().position_weight(-1.0).check().is_err());
+        assert!(SummaryParams::new().position_weight(f64::NAN).check().is_err());
+    }
+
+    #[test]
+    fn redundancy_must_be_in_zero_to_one() {
+        assert!(SummaryParams::new().redundancy(0.0).check().is_err());
+        assert!(SummaryParams::new().redundancy(1.0).check().is_ok());
+    }
+
+    #[test]
+    fn mmr_lambda_and_graph_threshold_ranges() {
+        assert!(SummaryParams::new().mmr_lambda(1.5).check().is_err());
+        assert!(SummaryParams::new().graph_threshold(1.0).check().is_err());
+    }
+
+    #[test]
+    fn byte_cost_counts_the_joining_space() {
+        assert_eq!(Budget::Bytes(10).cost("abc"), 4);
+        assert_eq!(Budget::Words(10).cost("a b  c"), 3);
+    }
+}

@@ -1,0 +1,129 @@
+//! `precis eval`: reading system summaries and reference summaries, scoring every set.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use precis_summarize::{Limit, RougeScores, rouge, summary_lines};
+use serde::Serialize;
+
+/// Scores of every set, and their mean.
+#[derive(Serialize)]
+pub struct Evaluation {
+    schema_version: u32,
+    sets: usize,
+    mean: RougeScores,
+    per_set: Vec<SetScores>,
+    missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SetScores {
+    id: String,
+    scores: RougeScores,
+}
+
+/// Scores `system` (JSON lines `{"id", "summary"}`) against the references of `data` (JSON lines
+/// `{"id", "refs": [...]}`). A set without a system summary scores 0 and is reported; a system
+/// summary whose set has no references is an error.
+pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Evaluation> {
+    let references = read_references(data)?;
+    let summaries = read_summaries(system)?;
+    for (id, line) in summaries.values().map(|(line, _)| line).zip(summaries.keys()).map(|(l, id)| (id, l)) {
+        if !references.contains_key(id) {
+            bail!("{}:{line}: references missing for id {id:?} in {}", system.display(), data.display());
+        }
+    }
+    let mut ids: Vec<&String> = references.keys().collect();
+    ids.sort_by_key(|id| references[*id].0);
+    let mut missing = Vec::new();
+    let per_set: Vec<SetScores> = ids
+        .into_iter()
+        .map(|id| {
+            let peer = match summaries.get(id) {
+                Some((_, summary)) => summary_lines(summary),
+                None => {
+                    missing.push(id.clone());
+                    Vec::new()
+                }
+            };
+            SetScores { id: id.clone(), scores: rouge(&peer, &references[id].1, limit) }
+        })
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("warning: {} sets have no system summary and score 0: {}", missing.len(), missing.join(" "));
+    }
+    let mean = RougeScores::mean(&per_set.iter().map(|s| s.scores).collect::<Vec<_>>());
+    Ok(Evaluation { schema_version: 1, sets: per_set.len(), mean, per_set, missing })
+}
+
+/// id → (line number, references as sentence lists), for sets that carry references.
+fn read_references(data: &Path) -> anyhow::Result<HashMap<String, (usize, Vec<Vec<String>>)>> {
+    let text = std::fs::read_to_string(data).with_context(|| format!("cannot read references {}", data.display()))?;
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let record: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("{}:{}: malformed JSON", data.display(), i + 1))?;
+        let id = record["id"].as_str().with_context(|| format!("{}:{}: no string \"id\"", data.display(), i + 1))?;
+        if let Some(refs) = record["refs"].as_array() {
+            let refs: Vec<Vec<String>> = refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect();
+            if !refs.is_empty() {
+                out.insert(id.to_string(), (i + 1, refs));
+            }
+        }
+    }
+    if out.is_empty() {
+        bail!("{} holds no reference summaries (records need \"refs\": [...])", data.display());
+    }
+    Ok(out)
+}
+
+/// id → (line number, summary).
+fn read_summaries(system: &Path) -> anyhow::Result<HashMap<String, (usize, String)>> {
+    let text =
+        std::fs::read_to_string(system).with_context(|| format!("cannot read summaries {}", system.display()))?;
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let at = || format!("{}:{}", system.display(), i + 1);
+        let record: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("{}: malformed JSON", at()))?;
+        let id = record["id"].as_str().with_context(|| format!("{}: no string \"id\"", at()))?;
+        let Some(summary) = record["summary"].as_str() else {
+            // Error lines of `precis batch` have no summary: the set scores 0 and is reported.
+            continue;
+        };
+        out.insert(id.to_string(), (i + 1, summary.to_string()));
+    }
+    Ok(out)
+}
+
+impl Evaluation {
+    /// A table of recall, precision and F1 (×100).
+    pub fn write_text(&self, out: &mut impl Write, limit: Limit) -> anyhow::Result<()> {
+        let limit = match limit {
+            Limit::None => "no length limit".to_string(),
+            Limit::Words(n) => format!("first {n} words"),
+            Limit::Bytes(n) => format!("first {n} bytes"),
+        };
+        writeln!(out, "ROUGE over {} sets, {limit}, ROUGE-1.5.5 -m stemming, references pooled (x100)", self.sets)?;
+        writeln!(out, "{:<10} {:>8} {:>8} {:>8}", "", "R-1", "R-2", "R-L")?;
+        let m = &self.mean;
+        for (name, pick) in [
+            ("recall", (|p: &precis_summarize::Prf| p.recall) as fn(&precis_summarize::Prf) -> f64),
+            ("precision", |p| p.precision),
+            ("f1", |p| p.f1),
+        ] {
+            let cell = |p: &precis_summarize::Prf| 100.0 * pick(p);
+            writeln!(out, "{name:<10} {:>8.2} {:>8.2} {:>8.2}", cell(&m.rouge1), cell(&m.rouge2), cell(&m.rouge_l))?;
+        }
+        Ok(())
+    }
+
+    /// The whole evaluation as JSON (fractions, not ×100).
+    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+}

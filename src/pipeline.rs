@@ -1,0 +1,112 @@
+//! The whole pipeline for one document set: text → embed → cluster → summarize.
+
+use ndarray::Array2;
+use precis_cluster::{Clustering, Method};
+use precis_embed::Embedder;
+use precis_summarize::{Inputs, Summary, SummaryValidParams};
+use precis_text::{Document, Sentence};
+
+/// Why a document set could not be summarized.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The set has no documents.
+    #[error("the document set is empty")]
+    NoDocuments,
+    /// Cleaning left no sentence.
+    #[error("the documents hold no sentences after cleaning (see `precis text --explain`)")]
+    NoSentences,
+    /// Embedding failed.
+    #[error(transparent)]
+    Embed(#[from] precis_embed::Error),
+    /// Clustering failed.
+    #[error(transparent)]
+    Cluster(#[from] precis_cluster::Error),
+    /// Selection failed.
+    #[error(transparent)]
+    Summarize(#[from] precis_summarize::Error),
+}
+
+/// Everything the pipeline computed for one set, for any output format.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The documents, as given.
+    pub documents: Vec<Document>,
+    /// Their story sentences.
+    pub sentences: Vec<Sentence>,
+    /// One unit-length embedding per sentence.
+    pub embeddings: Array2<f32>,
+    /// The clustering of the embeddings.
+    pub clustering: Clustering,
+    /// The summary.
+    pub summary: Summary,
+}
+
+/// A loaded model with clustering and summary settings, reusable across document sets.
+///
+/// ```no_run
+/// use linfa::ParamGuard;
+/// use precis::cluster::{AgglomerativeParams, Method};
+/// use precis::embed::Embedder;
+/// use precis::summarize::SummaryParams;
+/// use precis::text::Document;
+///
+/// let pipeline = precis::Pipeline::new(
+///     Embedder::builder("models/minilm").build()?,
+///     Method::Agglomerative(AgglomerativeParams::new().check()?),
+///     SummaryParams::new().check()?,
+/// );
+/// let outcome = pipeline.run(vec![Document::new("a", "One outlet's story."), Document::new("b", "Another's.")])?;
+/// println!("{}", outcome.summary.text());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Pipeline {
+    embedder: Embedder,
+    clustering: Method,
+    summary: SummaryValidParams,
+}
+
+impl Pipeline {
+    /// A pipeline from its three stages' settings.
+    pub fn new(embedder: Embedder, clustering: Method, summary: SummaryValidParams) -> Self {
+        Self { embedder, clustering, summary }
+    }
+
+    /// The embedder in use.
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    /// Summarizes one document set.
+    pub fn run(&self, documents: Vec<Document>) -> Result<Outcome, Error> {
+        self.run_with_progress(documents, |_, _| {})
+    }
+
+    /// Like [`Pipeline::run`], calling `embedded(done, total)` as batches of sentences are embedded.
+    pub fn run_with_progress(
+        &self,
+        documents: Vec<Document>,
+        mut embedded: impl FnMut(usize, usize),
+    ) -> Result<Outcome, Error> {
+        if documents.is_empty() {
+            return Err(Error::NoDocuments);
+        }
+        let sentences = precis_text::sentences(&documents);
+        if sentences.is_empty() {
+            return Err(Error::NoSentences);
+        }
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+        let total = texts.len();
+        let embeddings = self.embedder.embed_with_progress(&texts, |done| embedded(done, total))?;
+        let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
+        let clustering = self.clustering.fit(embeddings.view(), &sources)?;
+        let inputs = Inputs {
+            documents: &documents,
+            sentences: &sentences,
+            embeddings: embeddings.view(),
+            clustering: &clustering,
+        };
+        let summary = self.summary.summarize(&inputs)?;
+        Ok(Outcome { documents, sentences, embeddings, clustering, summary })
+    }
+}
