@@ -5,6 +5,7 @@
 //! `precis batch` + `precis eval` give the same numbers one strategy at a time.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use linfa::ParamGuard;
 use precis::cluster::AgglomerativeParams;
@@ -20,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let embedder = Embedder::builder(&model.dir).build()?;
     let clustering = AgglomerativeParams::new().check()?;
     let mut prepared = Vec::new();
+    let (mut segmenting, mut embedding, mut clustering_time) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for set in read_document_sets(&data, &ReadOptions::default())? {
         let set = set?;
         let refs: Vec<Vec<String>> = set.extra["refs"]
@@ -29,13 +31,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter_map(|r| r.as_str())
             .map(summary_lines)
             .collect();
+        let started = std::time::Instant::now();
         let found = sentences(&set.docs);
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
+        segmenting += started.elapsed();
+        let started = std::time::Instant::now();
         let embeddings = embedder.embed(&texts)?;
+        embedding += started.elapsed();
+        let started = std::time::Instant::now();
         let sources: Vec<usize> = found.iter().map(|s| s.doc).collect();
         let clusters = clustering.fit(embeddings.view(), &sources)?;
+        clustering_time += started.elapsed();
         prepared.push((set.docs, found, embeddings, clusters, refs));
     }
+    let n: usize = prepared.iter().map(|p| p.1.len()).sum();
+    println!("{n} sentences: segmenting {segmenting:.2?}, embedding {embedding:.2?}, clustering {clustering_time:.2?}");
     println!(
         "{:<10} {:>6} {:>6} {:>6}   (recall x100, {} sets, 100 words)",
         "strategy",
@@ -44,34 +54,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "R-L",
         prepared.len()
     );
-    let weights: Vec<f64> =
-        std::env::var("PW").ok().map(|v| v.split(',').map(|x| x.parse().unwrap()).collect()).unwrap_or(vec![1.0]);
     for strategy in Strategy::ALL {
-        for &pw in &weights {
-            let min_words: usize = std::env::var("MW").ok().map(|v| v.parse().unwrap()).unwrap_or(8);
-            let params = SummaryParams::new()
-                .strategy(strategy)
-                .budget(Budget::Words(100))
-                .position_weight(pw)
-                .min_words(min_words)
-                .check()?;
-            let mut scores = Vec::new();
-            for (docs, found, embeddings, clusters, refs) in &prepared {
-                let inputs =
-                    Inputs { documents: docs, sentences: found, embeddings: embeddings.view(), clustering: clusters };
-                let summary = params.summarize(&inputs)?;
-                let lines: Vec<String> = summary.sentences.iter().map(|s| s.text.clone()).collect();
-                scores.push(rouge(&lines, refs, Limit::Words(100)));
-            }
-            let mean = RougeScores::mean(&scores);
-            println!(
-                "{:<10} {pw:>4} {:>6.2} {:>6.2} {:>6.2}",
-                strategy.name(),
-                100.0 * mean.rouge1.recall,
-                100.0 * mean.rouge2.recall,
-                100.0 * mean.rouge_l.recall
-            );
+        let params = SummaryParams::new().strategy(strategy).budget(Budget::Words(100)).check()?;
+        let started = std::time::Instant::now();
+        let mut scores = Vec::new();
+        for (docs, found, embeddings, clusters, refs) in &prepared {
+            let inputs =
+                Inputs { documents: docs, sentences: found, embeddings: embeddings.view(), clustering: clusters };
+            let summary = params.summarize(&inputs)?;
+            let lines: Vec<String> = summary.sentences.iter().map(|s| s.text.clone()).collect();
+            scores.push(rouge(&lines, refs, Limit::Words(100)));
         }
+        let mean = RougeScores::mean(&scores);
+        println!(
+            "{:<10} {:>6.2} {:>6.2} {:>6.2}   selection {:.2?}",
+            strategy.name(),
+            100.0 * mean.rouge1.recall,
+            100.0 * mean.rouge2.recall,
+            100.0 * mean.rouge_l.recall,
+            started.elapsed()
+        );
     }
     Ok(())
 }

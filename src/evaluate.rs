@@ -30,13 +30,13 @@ struct SetScores {
 pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Evaluation> {
     let references = read_references(data)?;
     let summaries = read_summaries(system)?;
-    for (id, line) in summaries.values().map(|(line, _)| line).zip(summaries.keys()).map(|(l, id)| (id, l)) {
+    for (id, (line, _)) in &summaries {
         if !references.contains_key(id) {
             bail!("{}:{line}: references missing for id {id:?} in {}", system.display(), data.display());
         }
     }
     let mut ids: Vec<&String> = references.keys().collect();
-    ids.sort_by_key(|id| references[*id].0);
+    ids.sort_by_key(|id| references[*id].line);
     let mut missing = Vec::new();
     let per_set: Vec<SetScores> = ids
         .into_iter()
@@ -48,7 +48,7 @@ pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Eval
                     Vec::new()
                 }
             };
-            SetScores { id: id.clone(), scores: rouge(&peer, &references[id].1, limit) }
+            SetScores { id: id.clone(), scores: rouge(&peer, &references[id].summaries, limit) }
         })
         .collect();
     if !missing.is_empty() {
@@ -58,8 +58,16 @@ pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Eval
     Ok(Evaluation { schema_version: 1, sets: per_set.len(), mean, per_set, missing })
 }
 
-/// id → (line number, references as sentence lists), for sets that carry references.
-fn read_references(data: &Path) -> anyhow::Result<HashMap<String, (usize, Vec<Vec<String>>)>> {
+/// The references of one set.
+struct References {
+    /// Line of the data file the set is on.
+    line: usize,
+    /// Each reference summary as its sentences.
+    summaries: Vec<Vec<String>>,
+}
+
+/// References by set id, for sets that carry any.
+fn read_references(data: &Path) -> anyhow::Result<HashMap<String, References>> {
     let text = std::fs::read_to_string(data).with_context(|| format!("cannot read references {}", data.display()))?;
     let mut out = HashMap::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -69,7 +77,7 @@ fn read_references(data: &Path) -> anyhow::Result<HashMap<String, (usize, Vec<Ve
         if let Some(refs) = record["refs"].as_array() {
             let refs: Vec<Vec<String>> = refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect();
             if !refs.is_empty() {
-                out.insert(id.to_string(), (i + 1, refs));
+                out.insert(id.to_string(), References { line: i + 1, summaries: refs });
             }
         }
     }

@@ -16,9 +16,9 @@ pub enum Error {
     /// Cleaning left no sentence.
     #[error("the documents hold no sentences after cleaning (see `precis text --explain`)")]
     NoSentences,
-    /// Embedding failed.
+    /// Embedding failed (boxed: the model errors are large and rare).
     #[error(transparent)]
-    Embed(#[from] precis_embed::Error),
+    Embed(#[from] Box<precis_embed::Error>),
     /// Clustering failed.
     #[error(transparent)]
     Cluster(#[from] precis_cluster::Error),
@@ -97,7 +97,7 @@ impl Pipeline {
         }
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
         let total = texts.len();
-        let embeddings = self.embedder.embed_with_progress(&texts, |done| embedded(done, total))?;
+        let embeddings = self.embedder.embed_with_progress(&texts, |done| embedded(done, total)).map_err(Box::new)?;
         let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
         let clustering = self.clustering.fit(embeddings.view(), &sources)?;
         let inputs = Inputs {

@@ -297,3 +297,61 @@ fn cluster_input_with_no_sentences() {
     std::fs::write(&c.input, "Log In\nLoading...\nMenu\n").unwrap();
     cluster_fails(&c, &[], "no sentences after cleaning");
 }
+
+// `precis summarize`, `batch`, `eval`
+
+#[test]
+fn summarize_budget_smaller_than_any_sentence() {
+    let c = case();
+    let mut cmd = precis();
+    cmd.arg("summarize").arg(&c.input).args(["--words", "2", "-o"]).arg(&c.output);
+    fails(&mut cmd, &c.output, "no sentence fits the budget of 2 words");
+}
+
+#[test]
+fn summarize_zero_budget() {
+    let c = case();
+    let mut cmd = precis();
+    cmd.arg("summarize").arg(&c.input).args(["--sentences", "0", "-o"]).arg(&c.output);
+    fails(&mut cmd, &c.output, "budget cannot be 0");
+}
+
+#[test]
+fn summarize_conflicting_budgets_are_a_usage_error() {
+    let c = case();
+    let out = run(precis().arg("summarize").arg(&c.input).args(["--words", "50", "--sentences", "2"]));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn summarize_document_with_no_sentences() {
+    let c = case();
+    std::fs::write(&c.input, "Log In\nShare this article\n").unwrap();
+    let mut cmd = precis();
+    cmd.arg("summarize").arg(&c.input).arg("-o").arg(&c.output);
+    fails(&mut cmd, &c.output, "no sentences after cleaning");
+}
+
+#[test]
+fn eval_references_missing_for_an_id() {
+    let c = case();
+    let refs = c.dir.path().join("refs.jsonl");
+    std::fs::write(&refs, "{\"id\": \"s1\", \"docs\": [], \"refs\": [\"A reference.\"]}\n").unwrap();
+    let system = c.dir.path().join("system.jsonl");
+    std::fs::write(
+        &system,
+        "{\"id\": \"s1\", \"summary\": \"A summary.\"}\n{\"id\": \"s9\", \"summary\": \"Another.\"}\n",
+    )
+    .unwrap();
+    let mut cmd = precis();
+    cmd.arg("eval").arg(&system).arg("--refs").arg(&refs).args(["--limit-words", "100"]);
+    fails(&mut cmd, &c.output, "system.jsonl:2: references missing for id \"s9\"");
+}
+
+#[test]
+fn batch_unreadable_input() {
+    let c = case();
+    let mut cmd = precis();
+    cmd.arg("batch").arg(c.dir.path().join("missing.jsonl")).arg("-o").arg(&c.output);
+    fails(&mut cmd, &c.output, "cannot read");
+}

@@ -47,7 +47,8 @@ pub struct Selected {
     pub text: String,
     /// Its cluster (`None` if the clustering left it as noise).
     pub cluster: Option<usize>,
-    /// The best-matching sentence of every other source in the same cluster, best first.
+    /// The best-matching sentence of every other source in the same cluster, best first, if it is
+    /// a close paraphrase (cosine ≥ 0.5).
     pub support: Vec<Support>,
     /// Distinct sources that report it: its own plus those in `support`.
     pub reported_by: usize,
@@ -106,6 +107,9 @@ struct Features {
     support: Array1<f64>,
     cost: Vec<usize>,
     eligible: Vec<bool>,
+    /// Rank of each sentence by (document id, index): ties are broken by it, so the summary does
+    /// not depend on the order the documents came in.
+    canon: Vec<usize>,
 }
 
 impl SummaryValidParams {
@@ -189,7 +193,13 @@ impl SummaryValidParams {
         if !eligible.iter().any(|&e| e) {
             eligible = vec![true; eligible.len()];
         }
-        Features { unit, relevance, position, support, cost, eligible }
+        let mut by_key: Vec<usize> = (0..inputs.sentences.len()).collect();
+        by_key.sort_by_key(|&i| (&inputs.documents[inputs.sentences[i].doc].id, inputs.sentences[i].index));
+        let mut canon = vec![0; by_key.len()];
+        for (rank, &i) in by_key.iter().enumerate() {
+            canon[i] = rank;
+        }
+        Features { unit, relevance, position, support, cost, eligible, canon }
     }
 
     fn fits(&self, used: usize, cost: usize) -> bool {
@@ -204,7 +214,7 @@ impl SummaryValidParams {
     /// fill the budget.
     fn greedy_by_score(&self, f: &Features, score: &[f64]) -> Vec<usize> {
         let mut order: Vec<usize> = (0..score.len()).filter(|&i| f.eligible[i]).collect();
-        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(f.canon[a].cmp(&f.canon[b])));
         self.fill(f, order, Vec::new())
     }
 
@@ -219,7 +229,7 @@ impl SummaryValidParams {
         }
         if chosen.is_empty() {
             // Only ineligible (short) sentences fit: take the cheapest, so a summary exists.
-            let cheapest = (0..f.cost.len()).min_by_key(|&i| (f.cost[i], i)).expect("non-empty");
+            let cheapest = (0..f.cost.len()).min_by_key(|&i| (f.cost[i], f.canon[i])).expect("non-empty");
             chosen.push(cheapest);
         }
         chosen
@@ -242,7 +252,7 @@ impl SummaryValidParams {
                     let novelty = chosen.iter().map(|&c| f64::from(similarity[[i, c]])).fold(0.0, f64::max);
                     (i, self.mmr_lambda * relevance[i] - (1.0 - self.mmr_lambda) * novelty)
                 })
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(f.canon[b.0].cmp(&f.canon[a.0])));
             match best {
                 Some((i, _)) => {
                     used += f.cost[i];
@@ -295,7 +305,7 @@ impl SummaryValidParams {
                             .sum::<f64>();
                     (i, gain / f.cost[i].max(1) as f64)
                 })
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(f.canon[b.0].cmp(&f.canon[a.0])));
             let Some((i, _)) = best else { break };
             for &c in &concepts.of_sentence[i] {
                 covered[c] = true;
@@ -312,7 +322,7 @@ impl SummaryValidParams {
         // sentence is within ½(1 − 1/e) of the optimum (Khuller, Moss & Naor 1999).
         let single = (0..texts.len())
             .filter(|&i| f.eligible[i] && self.fits(0, f.cost[i]))
-            .max_by(|&a, &b| value(&[a]).total_cmp(&value(&[b])).then(b.cmp(&a)));
+            .max_by(|&a, &b| value(&[a]).total_cmp(&value(&[b])).then(f.canon[b].cmp(&f.canon[a])));
         if let Some(single) = single
             && value(&[single]) > value(&chosen)
         {
@@ -332,7 +342,9 @@ impl SummaryValidParams {
         bonus: &[f64],
     ) -> Option<Vec<usize>> {
         use good_lp::{Expression, Solution, SolverModel, constraint, microlp, variable, variables};
-        let candidates: Vec<usize> = (0..f.cost.len()).filter(|&i| f.eligible[i] && self.fits(0, f.cost[i])).collect();
+        let mut candidates: Vec<usize> =
+            (0..f.cost.len()).filter(|&i| f.eligible[i] && self.fits(0, f.cost[i])).collect();
+        candidates.sort_by_key(|&i| f.canon[i]);
         let mut vars = variables!();
         let s: Vec<_> = candidates.iter().map(|_| vars.add(variable().binary())).collect();
         let c: Vec<_> = weight.iter().map(|_| vars.add(variable().binary())).collect();
@@ -413,10 +425,16 @@ fn order(inputs: &Inputs, mut chosen: Vec<usize>) -> Vec<usize> {
         date(sa)
             .cmp(&date(sb))
             .then(relative(sa).total_cmp(&relative(sb)))
-            .then((sa.doc, sa.index).cmp(&(sb.doc, sb.index)))
+            .then((&inputs.documents[sa.doc].id, sa.index).cmp(&(&inputs.documents[sb.doc].id, sb.index)))
     });
     chosen
 }
+
+/// Least cosine at which another source's sentence counts as saying the same thing. Clusters are
+/// cut coarser than that (they group a topic); a claim that a source reports a sentence needs a
+/// close paraphrase, and MiniLM paraphrases score 0.5 and up (unrelated sentences of one story
+/// about 0.2).
+const MIN_SUPPORT_COSINE: f32 = 0.5;
 
 /// The summary sentence with its cluster's members from other sources.
 fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
@@ -430,13 +448,15 @@ fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
                 continue;
             }
             let cosine = unit.row(m).dot(&unit.row(i));
-            if best_per_doc[doc].as_ref().is_none_or(|s| cosine > s.cosine) {
+            if cosine >= MIN_SUPPORT_COSINE && best_per_doc[doc].as_ref().is_none_or(|s| cosine > s.cosine) {
                 best_per_doc[doc] = Some(Support { sentence: m, doc, cosine });
             }
         }
     }
     let mut support: Vec<Support> = best_per_doc.into_iter().flatten().collect();
-    support.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.doc.cmp(&b.doc)));
+    support.sort_by(|a, b| {
+        b.cosine.total_cmp(&a.cosine).then_with(|| inputs.documents[a.doc].id.cmp(&inputs.documents[b.doc].id))
+    });
     Selected {
         sentence: i,
         doc: sentence.doc,
@@ -457,11 +477,13 @@ fn agreement(inputs: &Inputs, f: &Features) -> Agreement {
         .iter()
         .filter(|c| c.sources.len() >= 2 && 2 * c.sources.len() >= n_sources)
         .collect();
-    shared.sort_by_key(|c| (std::cmp::Reverse(c.sources.len()), std::cmp::Reverse(c.size()), c.id));
+    shared.sort_by_key(|c| (std::cmp::Reverse(c.sources.len()), std::cmp::Reverse(c.size()), f.canon[c.medoid]));
     let mut single: Vec<&precis_cluster::Cluster> =
         inputs.clustering.clusters.iter().filter(|c| c.sources.len() == 1 && f.eligible[c.medoid]).collect();
     // Single-source groups are many; the ones closest to the set's subject are the notable ones.
-    single.sort_by(|a, b| f.relevance[b.medoid].total_cmp(&f.relevance[a.medoid]).then(a.id.cmp(&b.id)));
+    single.sort_by(|a, b| {
+        f.relevance[b.medoid].total_cmp(&f.relevance[a.medoid]).then(f.canon[a.medoid].cmp(&f.canon[b.medoid]))
+    });
     Agreement {
         shared: shared.into_iter().take(5).map(group).collect(),
         single_source: if n_sources > 1 { single.into_iter().take(5).map(group).collect() } else { Vec::new() },

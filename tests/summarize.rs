@@ -1,0 +1,127 @@
+//! `precis summarize`, `batch` and `eval` end to end.
+
+mod util;
+
+use std::path::Path;
+
+use util::{json_lines, model_dir, ok, precis, run, shared};
+
+fn corpus() -> std::path::PathBuf {
+    shared().join("corpus/istanbul-talks")
+}
+
+#[test]
+fn corpus_summary_is_short_clean_and_sourced() {
+    model_dir();
+    let out = ok(precis().arg("summarize").arg(corpus()).args(["--words", "120", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let summary = json["summary"].as_array().unwrap();
+    let texts: Vec<&str> = summary.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    assert!((60..=120).contains(&words), "{words} words: {texts:#?}");
+    for sentence in summary {
+        let own = sentence["doc"].as_str().unwrap();
+        let support = sentence["support"].as_array().unwrap();
+        assert_eq!(sentence["reported_by"].as_u64().unwrap() as usize, 1 + support.len());
+        assert!(support.iter().all(|s| s["doc"].as_str().unwrap() != own));
+        for text in ["Log In", "Loading", "Photo", "rate", "Previous Article", "Menu"] {
+            assert!(!sentence["text"].as_str().unwrap().contains(text), "chrome in {sentence}");
+        }
+    }
+    assert!(summary.iter().any(|s| s["reported_by"].as_u64().unwrap() >= 3), "no widely reported sentence");
+}
+
+#[test]
+fn summary_does_not_depend_on_document_order_or_batch_size() {
+    model_dir();
+    let mut files: Vec<_> = std::fs::read_dir(corpus()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let summary_of = |files: &[std::path::PathBuf], batch: &str| -> Vec<String> {
+        let out = ok(precis().arg("summarize").args(files).args(["--format", "json", "--batch-size", batch]));
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        json["summary"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap().to_string()).collect()
+    };
+    let baseline = summary_of(&files, "64");
+    assert!(!baseline.is_empty());
+    assert_eq!(summary_of(&files, "1"), baseline);
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let mut shuffled = reversed.clone();
+    shuffled.swap(0, 2);
+    assert_eq!(summary_of(&reversed, "64"), baseline);
+    assert_eq!(summary_of(&shuffled, "7"), baseline);
+}
+
+#[test]
+fn eval_agrees_with_the_reference_scorer() {
+    let data = shared().join("data/duc2003_task2.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let system = dir.path().join("lead.jsonl");
+    // The lead baseline of tests/fixtures/eval/generate.py: the first document's paragraphs.
+    let mut lines = String::new();
+    for line in std::fs::read_to_string(&data).unwrap().lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = record["docs"][0]["text"].as_str().unwrap();
+        let paragraphs: Vec<&str> = text.split('\n').map(str::trim).filter(|p| !p.is_empty()).collect();
+        lines += &serde_json::json!({"id": record["id"], "summary": paragraphs.join("\n")}).to_string();
+        lines.push('\n');
+    }
+    std::fs::write(&system, lines).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/lead.json")).unwrap(),
+    )
+    .unwrap();
+    for (name, flag, value) in [("words100", "--limit-words", "100"), ("bytes665", "--limit-bytes", "665")] {
+        let out =
+            ok(precis().arg("eval").arg(&system).arg("--refs").arg(&data).args([flag, value, "--format", "json"]));
+        let ours: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for (metric, key) in [("rouge1", "rouge1"), ("rouge2", "rouge2"), ("rougeL", "rouge_l")] {
+            for (short, long) in [("R", "recall"), ("P", "precision"), ("F", "f1")] {
+                let theirs = fixture[name]["mean"][metric][short].as_f64().unwrap();
+                let mine = 100.0 * ours["mean"][key][long].as_f64().unwrap();
+                assert!(
+                    (theirs - mine).abs() <= 0.2,
+                    "{name} {metric} {short}: precis {mine:.3} vs reference {theirs:.3}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_keeps_every_good_result_and_reports_every_bad_record() {
+    model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sets.jsonl");
+    let good = |id: &str| {
+        serde_json::json!({"id": id, "docs": [
+            {"id": "a", "text": "The city council approved new protected bike lanes for the downtown area on Monday night."},
+            {"id": "b", "text": "On Monday night the council voted to build protected bike lanes downtown, officials said."}
+        ]})
+        .to_string()
+    };
+    let records = [
+        good("first"),
+        "{\"id\": \"broken\", \"docs\": [".to_string(),
+        "{\"id\": \"empty\", \"docs\": []}".to_string(),
+        "{\"id\": \"chrome\", \"docs\": [{\"id\": \"x\", \"text\": \"Log In\\nLoading...\\nMenu\"}]}".to_string(),
+        good("last"),
+    ];
+    std::fs::write(&input, records.join("\n") + "\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let out = run(precis().arg("batch").arg(&input).arg("-o").arg(&output));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: 3 of 5 document sets failed"));
+    let rows = json_lines(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(rows.len(), 5);
+    assert!(rows[0]["summary"].as_str().unwrap().contains("bike lanes"));
+    assert_eq!(rows[0]["id"], "first");
+    assert_eq!(rows[4]["id"], "last");
+    assert_eq!((rows[1]["id"].clone(), rows[1]["line"].clone()), (serde_json::Value::Null, serde_json::json!(2)));
+    assert!(rows[1]["error"].as_str().unwrap().contains("malformed JSON"));
+    assert_eq!(rows[2]["id"], "empty");
+    assert!(rows[2]["error"].as_str().unwrap().contains("has no documents"));
+    assert_eq!(rows[3]["id"], "chrome");
+    assert!(rows[3]["error"].as_str().unwrap().contains("no sentences"));
+}
