@@ -11,8 +11,8 @@ use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
 use crate::flags::{
     BatchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
-    InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummaryArgs, SummaryFormat, TextArgs,
-    TextFormat,
+    InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat,
+    TextArgs, TextFormat,
 };
 use crate::output::Output;
 use crate::report::{ClusterReport, SummaryReport};
@@ -260,7 +260,15 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     args.clustering.method()?;
     args.summary.params()?;
     let documents = args.input.load(&args.inputs)?;
-    let mut output = Output::open(args.output.as_deref(), false)?;
+    let npy = args.format == SummarizeFormat::Npy;
+    if npy && args.output.as_deref().is_none_or(|p| p == Path::new("-")) {
+        anyhow::bail!("--format npy writes two files (FILE and its .jsonl sidecar): give -o FILE");
+    }
+    let mut output = Output::open(args.output.as_deref(), npy)?;
+    let mut sidecar = match &args.output {
+        Some(path) if npy => Some(Output::open(Some(&path.with_extension("jsonl")), false)?),
+        _ => None,
+    };
     let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
     let bar = global.bar(0, "embedding");
     let outcome = pipeline.run_with_progress(documents, |done, total| {
@@ -270,10 +278,19 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let report = SummaryReport::new(&outcome);
     match args.format {
-        SummaryFormat::Text => report.write_text(&mut output)?,
-        SummaryFormat::Json => report.write_json(&mut output)?,
+        SummarizeFormat::Text => report.write_text(&mut output)?,
+        SummarizeFormat::Json => report.write_json(&mut output)?,
+        SummarizeFormat::Jsonl => report.write_rows_jsonl(&mut output)?,
+        SummarizeFormat::Csv => report.write_rows_csv(&mut output)?,
+        SummarizeFormat::Npy => {
+            ndarray_npy::WriteNpyExt::write_npy(&outcome.embeddings, &mut output)?;
+            if let Some(sidecar) = sidecar.as_mut() {
+                report.write_rows_jsonl(sidecar)?;
+            }
+        }
     }
-    output.finish()
+    output.finish()?;
+    sidecar.map_or(Ok(()), Output::finish)
 }
 
 /// `precis batch`: one result line per document set, flushed as each is done; a bad record

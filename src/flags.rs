@@ -165,8 +165,8 @@ pub struct SummarizeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    #[arg(long, value_enum, default_value_t = SummarizeFormat::Text)]
+    pub format: SummarizeFormat,
     /// Summary settings.
     #[command(flatten)]
     pub summary: SummaryArgs,
@@ -254,6 +254,23 @@ pub enum StrategyArg {
     Mmr,
     /// LexRank on embedding similarity.
     Lexrank,
+}
+
+/// How `precis summarize` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummarizeFormat {
+    /// The summary for people: each sentence with its sources, then the agreement report.
+    Text,
+    /// One JSON document with a schema_version: documents, summary with evidence, agreement.
+    Json,
+    /// One JSON object per sentence of every document: doc, index, span, text, cluster, selected,
+    /// score, support.
+    Jsonl,
+    /// The same rows as jsonl, as CSV with a header.
+    Csv,
+    /// Embeddings as NumPy float32 [n, dim] in -o FILE, rows in sentence order, and the jsonl rows
+    /// beside it in FILE with the extension .jsonl.
+    Npy,
 }
 
 /// Text for people, or JSON for programs.

@@ -173,6 +173,21 @@ fn write_jsonl<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Result
     Ok(())
 }
 
+/// One sentence of a summarized set, as jsonl, csv and the npy sidecar write it.
+#[derive(Serialize)]
+struct SentenceSummaryRow<'a> {
+    doc: &'a str,
+    index: usize,
+    span_start: usize,
+    span_end: usize,
+    text: &'a str,
+    cluster: Option<usize>,
+    selected: bool,
+    summary_rank: Option<usize>,
+    score: f32,
+    support: usize,
+}
+
 /// The result of `precis summarize` (and one line of `precis batch`).
 pub struct SummaryReport<'a> {
     outcome: &'a precis::Outcome,
@@ -219,6 +234,49 @@ impl<'a> SummaryReport<'a> {
             "sources": group.sources.iter().map(|&d| self.doc_id(d)).collect::<Vec<_>>(),
             "doc": self.doc_id(sentence.doc), "index": sentence.index, "text": sentence.text,
         })
+    }
+
+    /// One row per sentence of every document, for notebooks: the selection and its evidence as
+    /// columns. `score` is the sentence's cosine to the set's centroid; `support` is how many
+    /// sources its cluster spans.
+    fn rows(&self) -> Vec<SentenceSummaryRow<'_>> {
+        let o = self.outcome;
+        let selected: std::collections::HashMap<usize, usize> =
+            o.summary.sentences.iter().enumerate().map(|(rank, s)| (s.sentence, rank)).collect();
+        let mut centroid = o.embeddings.mean_axis(ndarray::Axis(0)).expect("at least one sentence");
+        centroid /= centroid.dot(&centroid).sqrt().max(1e-12);
+        o.sentences
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SentenceSummaryRow {
+                doc: self.doc_id(s.doc),
+                index: s.index,
+                span_start: s.char_span.start,
+                span_end: s.char_span.end,
+                text: &s.text,
+                cluster: o.clustering.labels[i],
+                selected: selected.contains_key(&i),
+                summary_rank: selected.get(&i).copied(),
+                score: {
+                    let row = o.embeddings.row(i);
+                    row.dot(&centroid) / row.dot(&row).sqrt().max(1e-12)
+                },
+                support: o.clustering.labels[i].map_or(1, |c| o.clustering.clusters[c].sources.len()),
+            })
+            .collect()
+    }
+
+    pub fn write_rows_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        write_jsonl(out, &self.rows())
+    }
+
+    pub fn write_rows_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let mut csv = csv::Writer::from_writer(out);
+        for row in self.rows() {
+            csv.serialize(row)?;
+        }
+        csv.flush()?;
+        Ok(())
     }
 
     /// The line `precis batch` writes for a set.
