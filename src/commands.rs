@@ -282,6 +282,7 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
         SummarizeFormat::Json => report.write_json(&mut output)?,
         SummarizeFormat::Jsonl => report.write_rows_jsonl(&mut output)?,
         SummarizeFormat::Csv => report.write_rows_csv(&mut output)?,
+        SummarizeFormat::Html => crate::html::write_report(&outcome, &mut output)?,
         SummarizeFormat::Npy => {
             ndarray_npy::WriteNpyExt::write_npy(&outcome.embeddings, &mut output)?;
             if let Some(sidecar) = sidecar.as_mut() {

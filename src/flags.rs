@@ -271,6 +271,8 @@ pub enum SummarizeFormat {
     /// Embeddings as NumPy float32 [n, dim] in -o FILE, rows in sentence order, and the jsonl rows
     /// beside it in FILE with the extension .jsonl.
     Npy,
+    /// One self-contained page: the summary with its evidence, a map of all sentences, the sources.
+    Html,
 }
 
 /// Text for people, or JSON for programs.

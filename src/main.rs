@@ -3,6 +3,7 @@
 mod commands;
 mod evaluate;
 mod flags;
+mod html;
 mod output;
 mod report;
 

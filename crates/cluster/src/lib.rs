@@ -35,6 +35,7 @@ mod dbscan;
 mod error;
 mod kmeans;
 mod metrics;
+mod projection;
 
 pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams};
 pub use clustering::{Cluster, Clustering};
@@ -42,6 +43,7 @@ pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
 pub use kmeans::{KMeansParams, KMeansValidParams};
 pub use metrics::adjusted_rand_index;
+pub use projection::project_2d;
 
 /// A checked clustering method, for callers that pick one at run time.
 #[derive(Debug, Clone, PartialEq)]
