@@ -10,9 +10,9 @@ use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
 use crate::flags::{
-    BatchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
-    InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat,
-    TextArgs, TextFormat,
+    BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
+    GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs,
+    SummaryFormat, TextArgs, TextFormat,
 };
 use crate::output::Output;
 use crate::report::{ClusterReport, SummaryReport};
@@ -361,6 +361,101 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         SummaryFormat::Json => evaluation.write_json(&mut out)?,
     }
     Ok(())
+}
+
+/// `precis bench`: every device × precision × batch size on one corpus, after a warm-up.
+pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
+    if let Some(p) = args.precision.iter().find(|p| p.as_str() != "f32") {
+        anyhow::bail!("precision {p:?} is not supported yet: the embedder runs f32 (use --precision f32)");
+    }
+    if args.batch_sizes.contains(&0) {
+        anyhow::bail!("--batch-sizes cannot contain 0");
+    }
+    // Every device is opened before any measuring, so a missing one fails at once.
+    let devices =
+        args.device.iter().map(|d| Ok((d.parse::<DeviceSpec>()?.open()?, d))).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut texts = match &args.corpus {
+        Some(path) => {
+            let text = precis_text::read_text(path, &precis_text::ReadOptions::default())?;
+            precis_text::lines(&text).iter().map(|l| l.text.to_string()).collect()
+        }
+        None => precis_embed::synthetic_corpus(2000),
+    };
+    texts.truncate(args.limit.map_or(usize::MAX, |n| n as usize));
+    if texts.is_empty() {
+        anyhow::bail!("the bench corpus has no texts");
+    }
+    let model = global.store.resolve(&args.model)?;
+    let mut rows = Vec::new();
+    for (device, name) in devices {
+        for &batch_size in &args.batch_sizes {
+            let embedder = Embedder::builder(&model.dir)
+                .device(device.clone())
+                .batch(BatchParams::default().max_batch_size(batch_size).max_batch_tokens(batch_size * 512))
+                .build()
+                .with_context(|| format!("cannot load model {}", args.model))?;
+            let m = precis_embed::measure(&embedder, &texts, args.repeats as usize)?;
+            tracing::info!(device = %name, batch_size, sentences_per_s = m.sentences_per_s, "measured");
+            rows.push((name.clone(), batch_size, m, peak_rss_mb()));
+        }
+    }
+    let baseline =
+        |batch: usize| rows.iter().find(|(d, b, _, _)| d == "cpu" && *b == batch).map(|(_, _, m, _)| m.sentences_per_s);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        SummaryFormat::Text => {
+            writeln!(
+                out,
+                "{} texts, model {}, {} timed passes after a warm-up",
+                texts.len(),
+                args.model,
+                args.repeats
+            )?;
+            writeln!(
+                out,
+                "device   precision  batch  sentences/s   tokens/s  ms/batch(median)  peak RSS MB  vs cpu f32"
+            )?;
+            for (device, batch, m, rss) in &rows {
+                let speedup = baseline(*batch).map_or("-".to_string(), |b| format!("{:.2}x", m.sentences_per_s / b));
+                writeln!(
+                    out,
+                    "{device:<8} {:<9} {batch:>6} {:>12.1} {:>10.0} {:>17.2} {:>12} {:>10}",
+                    "f32",
+                    m.sentences_per_s,
+                    m.tokens_per_s,
+                    m.batch_ms_median,
+                    rss.map_or("-".to_string(), |r| format!("{r:.0}")),
+                    speedup
+                )?;
+            }
+        }
+        SummaryFormat::Json => {
+            let rows: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(device, batch, m, rss)| {
+                    serde_json::json!({
+                        "device": device, "precision": "f32", "batch_size": batch,
+                        "sentences_per_s": m.sentences_per_s, "tokens_per_s": m.tokens_per_s,
+                        "batch_ms_median": m.batch_ms_median, "batches": m.batches, "repeats": m.repeats,
+                        "peak_rss_mb": rss, "speedup_vs_cpu_f32": baseline(*batch).map(|b| m.sentences_per_s / b),
+                    })
+                })
+                .collect();
+            let whole =
+                serde_json::json!({"schema_version": 1, "texts": texts.len(), "model": args.model, "results": rows});
+            serde_json::to_writer_pretty(&mut out, &whole)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, in MB (Linux `VmHWM`; `None` elsewhere).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// `precis model fetch`

@@ -67,6 +67,11 @@ pub enum Command {
         after_help = "Examples:\n  precis cluster articles/\n  precis cluster articles/ --format csv --rows clusters -o clusters.csv\n  precis cluster sets.jsonl --method kmeans --k 20 --format json\n  precis cluster articles/ --method dbscan --eps 0.3 --min-points 3"
     )]
     Cluster(ClusterArgs),
+    /// Measure batched inference: throughput and latency per device, precision and batch size.
+    #[command(
+        after_help = "Examples:\n  precis bench                                   # 2,000 generated sentences, CPU, batch sizes 1..128\n  precis bench --corpus sentences.txt --batch-sizes 32,64 --format json\n  precis bench --device cpu,cuda                 # needs a build with --features cuda"
+    )]
+    Bench(BenchArgs),
     /// Fetch and inspect sentence models.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -202,6 +207,35 @@ pub struct BatchArgs {
     /// Model settings.
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Flags of `precis bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Texts to embed, one per line [default: 2,000 generated news-like sentences].
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+    /// Use only the first N texts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Devices to measure, comma separated (cpu, cuda, cuda:N).
+    #[arg(long, value_delimiter = ',', default_value = "cpu", value_name = "LIST")]
+    pub device: Vec<String>,
+    /// Batch sizes to measure, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,32,64,128", value_name = "LIST")]
+    pub batch_sizes: Vec<usize>,
+    /// Precisions to measure, comma separated (f32 today).
+    #[arg(long, value_delimiter = ',', default_value = "f32", value_name = "LIST")]
+    pub precision: Vec<String>,
+    /// Timed passes over the corpus per configuration, after one warm-up pass.
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub repeats: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    /// Model name or folder.
+    #[arg(short, long, default_value = "minilm", env = "PRECIS_MODEL")]
+    pub model: String,
 }
 
 /// Flags of `precis eval`.

@@ -355,3 +355,22 @@ fn batch_unreadable_input() {
     cmd.arg("batch").arg(c.dir.path().join("missing.jsonl")).arg("-o").arg(&c.output);
     fails(&mut cmd, &c.output, "cannot read");
 }
+
+// `precis bench`
+
+#[test]
+fn bench_unsupported_precision() {
+    let c = case();
+    let mut cmd = precis();
+    cmd.args(["bench", "--precision", "f32,bf16", "-q"]);
+    fails(&mut cmd, &c.output, "precision \"bf16\" is not supported yet");
+}
+
+#[test]
+fn bench_zero_batch_size_and_cuda_without_the_feature() {
+    let c = case();
+    fails(precis().args(["bench", "--batch-sizes", "0,8"]), &c.output, "--batch-sizes cannot contain 0");
+    if !cfg!(feature = "cuda") {
+        fails(precis().args(["bench", "--device", "cpu,cuda", "--limit", "4"]), &c.output, "no CUDA support");
+    }
+}

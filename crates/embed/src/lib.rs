@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod bench;
 mod device;
 mod embedder;
 mod error;
@@ -34,6 +35,7 @@ mod pooling;
 mod store;
 
 pub use batch::{BatchParams, ValidBatchParams};
+pub use bench::{Measurement, measure, synthetic_corpus};
 pub use device::DeviceSpec;
 pub use embedder::{Embedder, EmbedderBuilder};
 pub use error::{Error, ParamsError, Result};
