@@ -432,5 +432,8 @@ pub enum ModelCommand {
         name: String,
     },
     /// List the known models: where each is, its size, whether its checksum matches.
+    #[command(
+        after_help = "Example:\n  precis model list                 # name, where, path, size, checksum, repo@revision"
+    )]
     List,
 }
