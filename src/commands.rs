@@ -1,5 +1,6 @@
 //! One function per command: settings in, library calls, results out.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -295,20 +296,40 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
 }
 
 /// `precis batch`: one result line per document set, flushed as each is done; a bad record
-/// becomes an error line and the run goes on.
+/// becomes an error line and the run goes on. With `--resume`, sets already in the output are
+/// skipped and new lines appended, so an interrupted run neither redoes nor duplicates work.
 pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     let options = precis_text::ReadOptions { lossy: false, max_bytes: args.max_bytes };
     let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
     let sets = precis_text::read_document_sets(&args.input, &options)?;
-    let mut output: Box<dyn Write> = match &args.output {
-        Some(path) if path != Path::new("-") => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot write output {}", path.display()))?,
-        )),
-        _ => Box::new(std::io::stdout().lock()),
+    let (mut output, finished): (Box<dyn Write>, HashSet<String>) = match &args.output {
+        Some(path) if path != Path::new("-") => {
+            let finished = if args.resume { finished_records(path)? } else { HashSet::new() };
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(args.resume)
+                .truncate(!args.resume)
+                .open(path)
+                .with_context(|| format!("cannot write output {}", path.display()))?;
+            (Box::new(std::io::BufWriter::new(file)), finished)
+        }
+        _ => (Box::new(std::io::stdout().lock()), HashSet::new()),
     };
     let bar = global.bar(count_lines(&args.input), "document sets");
-    let (mut done, mut failed) = (0usize, 0usize);
+    let (mut done, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     for record in sets {
+        bar.inc(1);
+        let key = match &record {
+            Ok(set) => set.id.clone(),
+            Err(precis_text::Error::BadRecord { id: Some(id), .. }) => id.clone(),
+            Err(precis_text::Error::BadRecord { line, .. }) => format!("line:{line}"),
+            Err(_) => String::new(),
+        };
+        if finished.contains(&key) {
+            skipped += 1;
+            continue;
+        }
         let line = match record {
             Ok(set) => match pipeline.run(set.docs) {
                 Ok(outcome) => SummaryReport::new(&outcome).batch_line(&set.id),
@@ -330,13 +351,37 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
         output.write_all(b"\n")?;
         output.flush()?;
         done += 1;
-        bar.inc(1);
     }
     bar.finish_and_clear();
+    if skipped > 0 {
+        tracing::info!(skipped, "sets already in the output were skipped");
+    }
     if failed > 0 {
         anyhow::bail!("{failed} of {done} document sets failed; their lines in the output say why");
     }
     Ok(())
+}
+
+/// Keys of the records an earlier run finished (set ids; `line:N` for id-less bad records). A
+/// last line cut short by an interruption is removed, to be redone.
+fn finished_records(path: &Path) -> anyhow::Result<HashSet<String>> {
+    let Ok(bytes) = std::fs::read(path) else { return Ok(HashSet::new()) };
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if complete < bytes.len() {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
+    }
+    let mut keys = HashSet::new();
+    for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate().filter(|(_, l)| !l.is_empty()) {
+        let row: serde_json::Value = serde_json::from_slice(line)
+            .with_context(|| format!("{}:{}: not a precis batch line; cannot resume", path.display(), i + 1))?;
+        match (&row["id"], &row["line"]) {
+            (serde_json::Value::String(id), _) => keys.insert(id.clone()),
+            (_, serde_json::Value::Number(n)) => keys.insert(format!("line:{n}")),
+            _ => false,
+        };
+    }
+    Ok(keys)
 }
 
 /// Lines of a file, for a progress bar's length (0, unknown, for stdin or on error).

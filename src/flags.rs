@@ -195,6 +195,9 @@ pub struct BatchArgs {
     /// Write here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Continue an interrupted run: skip sets already in the output file and append the rest.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
     /// Summary settings.
     #[command(flatten)]
     pub summary: SummaryArgs,

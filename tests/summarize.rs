@@ -125,3 +125,37 @@ fn batch_keeps_every_good_result_and_reports_every_bad_record() {
     assert_eq!(rows[3]["id"], "chrome");
     assert!(rows[3]["error"].as_str().unwrap().contains("no sentences"));
 }
+
+#[test]
+fn batch_killed_midway_resumes_without_redoing_or_duplicating() {
+    model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sets.jsonl");
+    let data = std::fs::read_to_string(shared().join("data/duc2003_task2.jsonl")).unwrap();
+    std::fs::write(&input, data.lines().take(4).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+
+    let reference = dir.path().join("reference.jsonl");
+    ok(precis().arg("batch").arg(&input).arg("-o").arg(&reference));
+    let reference = std::fs::read_to_string(&reference).unwrap();
+    assert_eq!(reference.lines().count(), 4);
+
+    let output = dir.path().join("out.jsonl");
+    let mut child = precis().arg("batch").arg(&input).arg("-o").arg(&output).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&output).map_or(0, |t| t.lines().count()) < 1 {
+        assert!(started.elapsed().as_secs() < 300, "no result line appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = std::fs::read_to_string(&output).unwrap();
+    assert!(partial.lines().count() < 4, "the run finished before it could be killed");
+    // A line cut short by the kill, as a crash mid-write leaves it.
+    std::fs::write(&output, partial + "{\"id\": \"d3").unwrap();
+
+    ok(precis().arg("batch").arg(&input).arg("-o").arg(&output).arg("--resume"));
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), reference);
+    // Resuming a finished run does nothing.
+    ok(precis().arg("batch").arg(&input).arg("-o").arg(&output).arg("--resume"));
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), reference);
+}
