@@ -64,3 +64,33 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
 pub fn floats(value: &serde_json::Value) -> Vec<f64> {
     value.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
 }
+
+/// A python3 that can import `modules`, installing `packages` into a virtual environment under
+/// target/ on first use when the system python3 lacks them (so `cargo test` needs no set-up step).
+pub fn python_with(modules: &[&str], packages: &[&str]) -> PathBuf {
+    let check = format!("import {}", modules.join(", "));
+    let imports = |python: &Path| Command::new(python).args(["-c", &check]).output().is_ok_and(|o| o.status.success());
+    let system = PathBuf::from("python3");
+    if imports(&system) {
+        return system;
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv");
+    let python = venv.join("bin/python");
+    if !imports(&python) {
+        if !python.exists() {
+            let status = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3 runs");
+            assert!(
+                status.success(),
+                "python3 -m venv failed: install python3-venv, or {} for python3",
+                packages.join(" ")
+            );
+        }
+        let status = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args(packages)
+            .status()
+            .expect("pip runs");
+        assert!(status.success(), "pip could not install {} into {}", packages.join(" "), venv.display());
+    }
+    python
+}
