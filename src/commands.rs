@@ -116,7 +116,7 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
 
 impl InputArgs {
     /// Reads every input; skipped records are reported on stderr as warnings.
-    fn load(&self, inputs: &[PathBuf]) -> anyhow::Result<Vec<precis_text::Document>> {
+    fn load(&self) -> anyhow::Result<Vec<precis_text::Document>> {
         let format = match self.input_format {
             InputKind::Auto => precis_text::InputFormat::Auto,
             InputKind::Text => precis_text::InputFormat::Text,
@@ -124,7 +124,7 @@ impl InputArgs {
             InputKind::Jsonl => precis_text::InputFormat::Jsonl,
         };
         let options = precis_text::ReadOptions { lossy: self.lossy, max_bytes: self.max_bytes };
-        let loaded = precis_text::read_documents(inputs, format, &options, self.skip_bad)?;
+        let loaded = precis_text::read_documents(&self.inputs, format, &options, self.skip_bad)?;
         for skipped in &loaded.skipped {
             eprintln!("warning: skipped {skipped}");
         }
@@ -137,7 +137,7 @@ impl InputArgs {
 
 /// `precis text`
 pub fn text(args: &TextArgs) -> anyhow::Result<()> {
-    let documents = args.input.load(&args.inputs)?;
+    let documents = args.input.load()?;
     let mut output = Output::open(args.output.as_deref(), false)?;
     if args.explain {
         let cleaned = precis_text::clean(&documents);
@@ -200,7 +200,7 @@ impl ClusteringArgs {
 /// `precis cluster`
 pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     let method = args.clustering.method()?;
-    let documents = args.input.load(&args.inputs)?;
+    let documents = args.input.load()?;
     let sentences = precis_text::sentences(&documents);
     if sentences.is_empty() {
         anyhow::bail!("the inputs hold no sentences after cleaning (try `precis text --explain`)");
@@ -260,7 +260,7 @@ impl Global {
 pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     args.clustering.method()?;
     args.summary.params()?;
-    let documents = args.input.load(&args.inputs)?;
+    let documents = args.input.load()?;
     let npy = args.format == SummarizeFormat::Npy;
     if npy && args.output.as_deref().is_none_or(|p| p == Path::new("-")) {
         anyhow::bail!("--format npy writes two files (FILE and its .jsonl sidecar): give -o FILE");

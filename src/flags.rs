@@ -100,9 +100,6 @@ pub struct EmbedArgs {
 /// Flags of `precis text`.
 #[derive(Debug, Args)]
 pub struct TextArgs {
-    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
-    #[arg(value_name = "INPUT", required = true)]
-    pub inputs: Vec<PathBuf>,
     /// Write here instead of stdout (written whole or not at all).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -117,9 +114,12 @@ pub struct TextArgs {
     pub input: InputArgs,
 }
 
-/// How inputs are read.
+/// Which documents to read, and how.
 #[derive(Debug, Args)]
 pub struct InputArgs {
+    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
     /// How to read inputs: by extension (auto), or force one format.
     #[arg(long, value_enum, default_value_t = InputKind::Auto)]
     pub input_format: InputKind,
@@ -137,9 +137,6 @@ pub struct InputArgs {
 /// Flags of `precis cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
-    #[arg(value_name = "INPUT", required = true)]
-    pub inputs: Vec<PathBuf>,
     /// Write here instead of stdout (written whole or not at all).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -163,9 +160,6 @@ pub struct ClusterArgs {
 /// Flags of `precis summarize`.
 #[derive(Debug, Args)]
 pub struct SummarizeArgs {
-    /// Files (.txt, .md, .html, .htm, .jsonl), folders (their files, sorted by name) or `-` for stdin.
-    #[arg(value_name = "INPUT", required = true)]
-    pub inputs: Vec<PathBuf>,
     /// Write here instead of stdout (written whole or not at all).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
