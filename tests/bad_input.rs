@@ -374,3 +374,11 @@ fn bench_zero_batch_size_and_cuda_without_the_feature() {
         fails(precis().args(["bench", "--device", "cpu,cuda", "--limit", "4"]), &c.output, "no CUDA support");
     }
 }
+
+// `precis model`
+
+#[test]
+fn model_fetch_unknown_name() {
+    let c = case();
+    fails(precis().args(["model", "fetch", "gpt-17"]), &c.output, "unknown model \"gpt-17\"");
+}
