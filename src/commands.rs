@@ -35,6 +35,8 @@ impl Global {
         // Cheap checks first, so a bad flag never waits on a model download.
         let device = args.device.parse::<DeviceSpec>()?.open()?;
         let batch = BatchParams::default().max_batch_size(args.batch_size).max_batch_tokens(args.max_batch_tokens);
+        // The token budget is checked against max_seq_length once the model is read; checking
+        // against 1 here catches a zero batch size before any download.
         batch.check(1)?;
         let model = self.store.resolve(&args.model)?;
         Embedder::builder(&model.dir)
