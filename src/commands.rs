@@ -387,11 +387,24 @@ fn finished_records(path: &Path) -> anyhow::Result<HashSet<String>> {
 }
 
 /// Lines of a file, for a progress bar's length (0, unknown, for stdin or on error).
+/// Streams the file in blocks: batch inputs can be far larger than memory.
 fn count_lines(path: &Path) -> usize {
+    use std::io::BufRead;
     if path == Path::new("-") {
         return 0;
     }
-    std::fs::read(path).map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count()).unwrap_or(0)
+    let Ok(file) = std::fs::File::open(path) else { return 0 };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut lines = 0;
+    loop {
+        let Ok(block) = reader.fill_buf() else { return 0 };
+        if block.is_empty() {
+            return lines;
+        }
+        lines += block.iter().filter(|&&b| b == b'\n').count();
+        let n = block.len();
+        reader.consume(n);
+    }
 }
 
 /// `precis eval`
