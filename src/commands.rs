@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis::Pipeline;
-use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore};
+use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
 use crate::flags::{
@@ -42,6 +42,7 @@ impl Global {
         Embedder::builder(&model.dir)
             .device(device)
             .batch(batch)
+            .precision(args.precision)
             .build()
             .with_context(|| format!("cannot load model {}", args.model))
     }
@@ -425,9 +426,6 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
 
 /// `precis bench`: every device × precision × batch size on one corpus, after a warm-up.
 pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
-    if let Some(p) = args.precision.iter().find(|p| p.as_str() != "f32") {
-        anyhow::bail!("precision {p:?} is not supported yet: the embedder runs f32 (use --precision f32)");
-    }
     if args.batch_sizes.contains(&0) {
         anyhow::bail!("--batch-sizes cannot contain 0");
     }
@@ -448,19 +446,25 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
     let model = global.store.resolve(&args.model)?;
     let mut rows = Vec::new();
     for (device, name) in devices {
-        for &batch_size in &args.batch_sizes {
-            let embedder = Embedder::builder(&model.dir)
-                .device(device.clone())
-                .batch(BatchParams::default().max_batch_size(batch_size).max_batch_tokens(batch_size * 512))
-                .build()
-                .with_context(|| format!("cannot load model {}", args.model))?;
-            let m = precis_embed::measure(&embedder, &texts, args.repeats as usize)?;
-            tracing::info!(device = %name, batch_size, sentences_per_s = m.sentences_per_s, "measured");
-            rows.push((name.clone(), batch_size, m, peak_rss_mb()));
+        for &precision in &args.precision {
+            for &batch_size in &args.batch_sizes {
+                let embedder = Embedder::builder(&model.dir)
+                    .device(device.clone())
+                    .precision(precision)
+                    .batch(BatchParams::default().max_batch_size(batch_size).max_batch_tokens(batch_size * 512))
+                    .build()
+                    .with_context(|| format!("cannot load model {}", args.model))?;
+                let m = precis_embed::measure(&embedder, &texts, args.repeats as usize)?;
+                tracing::info!(device = %name, %precision, batch_size, sentences_per_s = m.sentences_per_s, "measured");
+                rows.push(BenchRow { device: name.clone(), precision, batch_size, m, peak_rss_mb: peak_rss_mb() });
+            }
         }
     }
-    let baseline =
-        |batch: usize| rows.iter().find(|(d, b, _, _)| d == "cpu" && *b == batch).map(|(_, _, m, _)| m.sentences_per_s);
+    let baseline = |batch: usize| {
+        rows.iter()
+            .find(|r| r.device == "cpu" && r.precision == Precision::F32 && r.batch_size == batch)
+            .map(|r| r.m.sentences_per_s)
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         SummaryFormat::Text => {
@@ -475,16 +479,17 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
                 out,
                 "device   precision  batch  sentences/s   tokens/s  ms/batch(median)  peak RSS MB  vs cpu f32"
             )?;
-            for (device, batch, m, rss) in &rows {
-                let speedup = baseline(*batch).map_or("-".to_string(), |b| format!("{:.2}x", m.sentences_per_s / b));
+            for BenchRow { device, precision, batch_size, m, peak_rss_mb } in &rows {
+                let speedup =
+                    baseline(*batch_size).map_or("-".to_string(), |b| format!("{:.2}x", m.sentences_per_s / b));
                 writeln!(
                     out,
-                    "{device:<8} {:<9} {batch:>6} {:>12.1} {:>10.0} {:>17.2} {:>12} {:>10}",
-                    "f32",
+                    "{device:<8} {:<9} {batch_size:>6} {:>12.1} {:>10.0} {:>17.2} {:>12} {:>10}",
+                    precision.to_string(),
                     m.sentences_per_s,
                     m.tokens_per_s,
                     m.batch_ms_median,
-                    rss.map_or("-".to_string(), |r| format!("{r:.0}")),
+                    peak_rss_mb.map_or("-".to_string(), |r| format!("{r:.0}")),
                     speedup
                 )?;
             }
@@ -492,12 +497,13 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
         SummaryFormat::Json => {
             let rows: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|(device, batch, m, rss)| {
+                .map(|BenchRow { device, precision, batch_size, m, peak_rss_mb }| {
                     serde_json::json!({
-                        "device": device, "precision": "f32", "batch_size": batch,
+                        "device": device, "precision": precision.to_string(), "batch_size": batch_size,
                         "sentences_per_s": m.sentences_per_s, "tokens_per_s": m.tokens_per_s,
                         "batch_ms_median": m.batch_ms_median, "batches": m.batches, "repeats": m.repeats,
-                        "peak_rss_mb": rss, "speedup_vs_cpu_f32": baseline(*batch).map(|b| m.sentences_per_s / b),
+                        "peak_rss_mb": peak_rss_mb,
+                        "speedup_vs_cpu_f32": baseline(*batch_size).map(|b| m.sentences_per_s / b),
                     })
                 })
                 .collect();
@@ -508,6 +514,15 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One measured configuration of `precis bench`.
+struct BenchRow {
+    device: String,
+    precision: Precision,
+    batch_size: usize,
+    m: precis_embed::Measurement,
+    peak_rss_mb: Option<f64>,
 }
 
 /// Peak resident memory of this process so far, in MB (Linux `VmHWM`; `None` elsewhere).

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use precis_embed::Precision;
 
 /// precis: extractive summaries of several texts about one subject, with the evidence of which
 /// sources say what.
@@ -221,9 +222,9 @@ pub struct BenchArgs {
     /// Batch sizes to measure, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1,16,32,64,128", value_name = "LIST")]
     pub batch_sizes: Vec<usize>,
-    /// Precisions to measure, comma separated (f32 today).
+    /// Precisions to measure, comma separated (f32, bf16, f16).
     #[arg(long, value_delimiter = ',', default_value = "f32", value_name = "LIST")]
-    pub precision: Vec<String>,
+    pub precision: Vec<Precision>,
     /// Timed passes over the corpus per configuration, after one warm-up pass.
     #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
     pub repeats: u64,
@@ -411,9 +412,12 @@ pub struct ModelArgs {
     /// Most texts per batch.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub batch_size: usize,
-    /// Most tokens per batch, padding included.
+    /// Most tokens per batch.
     #[arg(long, default_value_t = 8192, value_name = "N")]
     pub max_batch_tokens: usize,
+    /// Number format: f32 (exact), bf16 (faster on CPUs with AVX-512 BF16), f16 (GPUs).
+    #[arg(long, default_value = "f32", value_name = "P")]
+    pub precision: Precision,
 }
 
 /// `precis model ...`

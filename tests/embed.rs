@@ -36,6 +36,38 @@ fn embeddings_and_token_ids_equal_sentence_transformers() {
     assert!(worst.0 >= 0.99999, "min cosine {} on {:?}", worst.0, worst.1);
 }
 
+/// Embeds the reference texts through the library with `configure` applied to the builder.
+fn embed_reference(
+    configure: impl FnOnce(precis::embed::EmbedderBuilder) -> precis::embed::EmbedderBuilder,
+) -> (Vec<Vec<f64>>, Vec<serde_json::Value>) {
+    let (_dir, _path, reference, _) = reference();
+    let texts: Vec<&str> = reference.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    let embedder = configure(precis::embed::Embedder::builder(model_dir())).build().unwrap();
+    let vectors = embedder.embed(&texts).unwrap();
+    (vectors.rows().into_iter().map(|r| r.iter().map(|&v| v as f64).collect()).collect(), reference)
+}
+
+#[test]
+fn fused_kernels_agree_with_candle_ops() {
+    let (fused, _) = embed_reference(|b| b);
+    let (composed, _) = embed_reference(|b| b.reference_kernels(true));
+    let worst = fused.iter().zip(&composed).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()));
+    let worst = worst.fold(0.0, f64::max);
+    assert!(worst <= 1e-5, "fused vs candle ops: max component difference {worst}");
+}
+
+#[test]
+fn bf16_stays_close_to_sentence_transformers() {
+    for reference_kernels in [false, true] {
+        let (vectors, reference) =
+            embed_reference(|b| b.precision(precis::embed::Precision::Bf16).reference_kernels(reference_kernels));
+        let worst =
+            vectors.iter().zip(&reference).map(|(v, r)| cosine(v, &floats(&r["embedding"]))).fold(1.0, f64::min);
+        assert!(worst >= 0.99, "bf16 (candle ops: {reference_kernels}): min cosine {worst}");
+        assert!(worst < 0.999_999, "bf16 that equals f32 was not computed in bf16 (min cosine {worst})");
+    }
+}
+
 #[test]
 fn batch_size_and_input_order_do_not_change_embeddings() {
     model_dir();

@@ -2,18 +2,19 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::Device;
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::BertModel;
 use ndarray::Array2;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::batch::{BatchParams, ValidBatchParams};
 #[cfg(doc)]
 use crate::device::DeviceSpec;
+use crate::encoder::{Encoder, Kernels, TokenBatch};
 use crate::error::{Error, Result};
 use crate::folder::{ModelFolder, WEIGHTS};
 use crate::pooling::l2_normalize;
+use crate::precision::Precision;
 
 /// A loaded sentence model. Embeddings equal sentence-transformers' `model.encode(texts)` for the
 /// same folder: same truncation (`max_seq_length` from `sentence_bert_config.json`, not the
@@ -30,18 +31,20 @@ use crate::pooling::l2_normalize;
 pub struct Embedder {
     folder: ModelFolder,
     tokenizer: Tokenizer,
-    model: BertModel,
+    model: Encoder,
     device: Device,
+    precision: Precision,
     batch: ValidBatchParams,
-    pad_id: u32,
 }
 
-/// Options for [`Embedder`]; defaults: CPU, [`BatchParams::default`].
+/// Options for [`Embedder`]; defaults: CPU, [`Precision::F32`], fused kernels, [`BatchParams::default`].
 #[derive(Debug, Clone)]
 pub struct EmbedderBuilder {
     dir: PathBuf,
     device: Device,
     batch: BatchParams,
+    precision: Precision,
+    reference_kernels: bool,
 }
 
 impl EmbedderBuilder {
@@ -57,23 +60,36 @@ impl EmbedderBuilder {
         self
     }
 
+    /// The float type of weights and activations (default f32).
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Runs candle's own ops instead of the fused CPU kernels: slower, for checking that both agree.
+    pub fn reference_kernels(mut self, on: bool) -> Self {
+        self.reference_kernels = on;
+        self
+    }
+
     /// Reads the folder, checks the parameters against it, opens the device and loads the weights.
     pub fn build(self) -> Result<Embedder> {
         let folder = ModelFolder::read(&self.dir)?;
         let batch = self.batch.check(folder.max_seq_length)?;
         let device = self.device;
         let tokenizer = load_tokenizer(&folder)?;
-        let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(folder.bert.pad_token_id as u32);
 
         let weights = folder.path(WEIGHTS);
         // SAFETY: the file is mapped read-only; like every mmap user we rely on nobody truncating or
         // rewriting it while it is mapped. Model folders are written once, atomically (see `store`).
+        let kernels = Kernels::choose(&device, self.precision, self.reference_kernels);
         #[allow(unsafe_code)]
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
-            .map_err(|e| corrupt_weights(&weights, e))?;
-        let model = BertModel::load(vb, &folder.bert).map_err(|e| corrupt_weights(&weights, e))?;
-        tracing::debug!(dir = %self.dir.display(), device = ?device, "model loaded");
-        Ok(Embedder { folder, tokenizer, model, device, batch, pad_id })
+        let vb =
+            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], kernels.load_dtype(self.precision), &device) }
+                .map_err(|e| corrupt_weights(&weights, e))?;
+        let model = Encoder::load(vb, &folder.bert, kernels).map_err(|e| corrupt_weights(&weights, e))?;
+        tracing::debug!(dir = %self.dir.display(), device = ?device, kernels = ?model.kernels(), "model loaded");
+        Ok(Embedder { folder, tokenizer, model, device, precision: self.precision, batch })
     }
 }
 
@@ -104,7 +120,13 @@ fn load_tokenizer(folder: &ModelFolder) -> Result<Tokenizer> {
 impl Embedder {
     /// Starts loading the model folder at `dir`.
     pub fn builder(dir: impl Into<PathBuf>) -> EmbedderBuilder {
-        EmbedderBuilder { dir: dir.into(), device: Device::Cpu, batch: BatchParams::default() }
+        EmbedderBuilder {
+            dir: dir.into(),
+            device: Device::Cpu,
+            batch: BatchParams::default(),
+            precision: Precision::F32,
+            reference_kernels: false,
+        }
     }
 
     /// Length of every embedding.
@@ -127,6 +149,11 @@ impl Embedder {
         &self.device
     }
 
+    /// The float type it computes in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
     /// Token ids of each text, special tokens included, truncated as for embedding.
     pub fn token_ids<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<u32>>> {
         Ok(self.encode(texts)?.into_iter().map(|e| e.get_ids().to_vec()).collect())
@@ -139,9 +166,9 @@ impl Embedder {
 
     /// Like [`Embedder::embed`], calling `done(n)` after each batch of `n` texts.
     ///
-    /// Each text's vector does not depend on which texts share its batch: padding is masked out of
-    /// attention and pooling, so results agree across batch sizes and input orders to float
-    /// rounding (well under 1e-6 per component).
+    /// Each text's vector does not depend on which texts share its batch: sequences are never
+    /// padded, so results agree across batch sizes and input orders to float rounding (well under
+    /// 1e-6 per component).
     pub fn embed_with_progress<S: AsRef<str>>(&self, texts: &[S], mut done: impl FnMut(usize)) -> Result<Array2<f32>> {
         let encodings = self.encode(texts)?;
         let lengths: Vec<usize> = encodings.iter().map(Encoding::len).collect();
@@ -162,25 +189,14 @@ impl Embedder {
         self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
-    /// Runs one padded batch; returns `batch × dim` values, row-major.
+    /// Runs one batch; returns `batch × dim` values, row-major.
     fn forward(&self, batch: &[&Encoding]) -> Result<Vec<f32>> {
-        let width = batch.iter().map(|e| e.len()).max().unwrap_or(0);
-        let mut ids = vec![self.pad_id; batch.len() * width];
-        let mut type_ids = vec![0u32; batch.len() * width];
-        let mut mask = vec![0u32; batch.len() * width];
-        for (row, encoding) in batch.iter().enumerate() {
-            let at = row * width;
-            let n = encoding.len();
-            ids[at..at + n].copy_from_slice(encoding.get_ids());
-            type_ids[at..at + n].copy_from_slice(encoding.get_type_ids());
-            mask[at..at + n].fill(1);
+        let mut tokens = TokenBatch::default();
+        for encoding in batch {
+            tokens.push(encoding.get_ids(), encoding.get_type_ids());
         }
-        let shape = (batch.len(), width);
-        let ids = Tensor::from_vec(ids, shape, &self.device)?;
-        let type_ids = Tensor::from_vec(type_ids, shape, &self.device)?;
-        let mask = Tensor::from_vec(mask, shape, &self.device)?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
-        let mut pooled = self.folder.pooling.pool(&hidden, &mask)?;
+        let hidden = self.model.forward(&tokens)?;
+        let mut pooled = self.folder.pooling.pool(&hidden, &tokens.lengths)?;
         if self.folder.normalize {
             pooled = l2_normalize(&pooled)?;
         }

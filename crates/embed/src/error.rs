@@ -100,6 +100,9 @@ pub enum ParamsError {
     /// A device name that is not `cpu`, `cuda` or `cuda:N`.
     #[error("unknown device {0:?}: use cpu, cuda or cuda:N")]
     UnknownDevice(String),
+    /// A number format the encoder does not run in.
+    #[error("unknown precision {0:?}: use f32, bf16 or f16")]
+    Precision(String),
 }
 
 /// Shorthand for results of this crate.

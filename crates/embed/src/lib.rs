@@ -28,10 +28,12 @@ mod batch;
 mod bench;
 mod device;
 mod embedder;
+mod encoder;
 mod error;
 mod folder;
 mod manifest;
 mod pooling;
+mod precision;
 mod store;
 
 pub use batch::{BatchParams, ValidBatchParams};
@@ -42,4 +44,5 @@ pub use error::{Error, ParamsError, Result};
 pub use folder::ModelFolder;
 pub use manifest::{KnownModel, Wheel, known_model, known_models};
 pub use pooling::{Pooling, l2_normalize};
+pub use precision::Precision;
 pub use store::{ModelStatus, ModelStore, Resolved, Source, sha256_file};

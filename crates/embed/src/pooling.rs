@@ -55,39 +55,55 @@ impl Pooling {
         }
     }
 
-    /// Pools `hidden` of shape `(batch, tokens, dim)` under `mask` of shape `(batch, tokens)`
-    /// (1 for real tokens, 0 for padding) into `(batch, dim)`.
+    /// Pools `hidden` of shape `(tokens, dim)`, holding sequences end to end with `lengths[i]`
+    /// tokens each (no padding), into `(lengths.len(), dim)`, on the tensor's own device.
     ///
     /// ```
     /// use candle_core::{Device, Tensor};
     /// use precis_embed::Pooling;
     ///
-    /// // One sentence, three token slots, the last one padding.
-    /// let hidden = Tensor::new(&[[[1f32, 0.], [3., 2.], [100., 100.]]], &Device::Cpu)?;
-    /// let mask = Tensor::new(&[[1f32, 1., 0.]], &Device::Cpu)?;
-    /// let mean = Pooling::Mean.pool(&hidden, &mask)?;
-    /// assert_eq!(mean.to_vec2::<f32>()?, vec![vec![2., 1.]]);
-    /// let cls = Pooling::Cls.pool(&hidden, &mask)?;
-    /// assert_eq!(cls.to_vec2::<f32>()?, vec![vec![1., 0.]]);
+    /// // Two sentences of 2 and 1 tokens.
+    /// let hidden = Tensor::new(&[[1f32, 0.], [3., 2.], [5., 5.]], &Device::Cpu)?;
+    /// let mean = Pooling::Mean.pool(&hidden, &[2, 1])?;
+    /// assert_eq!(mean.to_vec2::<f32>()?, vec![vec![2., 1.], vec![5., 5.]]);
+    /// let cls = Pooling::Cls.pool(&hidden, &[2, 1])?;
+    /// assert_eq!(cls.to_vec2::<f32>()?, vec![vec![1., 0.], vec![5., 5.]]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn pool(self, hidden: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    pub fn pool(self, hidden: &Tensor, lengths: &[usize]) -> Result<Tensor> {
         let hidden = hidden.to_dtype(DType::F32)?;
-        let mask = mask.to_dtype(DType::F32)?;
-        let expanded = mask.unsqueeze(D::Minus1)?.broadcast_as(hidden.shape())?;
+        let (tokens, device) = (hidden.dim(0)?, hidden.device().clone());
+        let starts: Vec<usize> = lengths.iter().scan(0, |at, &len| Some(std::mem::replace(at, *at + len))).collect();
+        if starts.last().map_or(0, |s| s + lengths[lengths.len() - 1]) != tokens {
+            return Err(Error::Candle(candle_core::Error::Msg(format!(
+                "pooling: lengths sum to {} but there are {tokens} token vectors",
+                lengths.iter().sum::<usize>()
+            ))));
+        }
         let pooled = match self {
-            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+            Pooling::Cls => {
+                let firsts: Vec<u32> = starts.iter().map(|&s| s as u32).collect();
+                hidden.index_select(&Tensor::from_vec(firsts, lengths.len(), &device)?, 0)?
+            }
             Pooling::Mean | Pooling::MeanSqrtLen => {
-                let sum = (&hidden * &expanded)?.sum(1)?;
-                // The clamp mirrors sentence-transformers (`torch.clamp(sum_mask, min=1e-9)`).
-                let count = mask.sum_keepdim(1)?.clamp(1e-9f32, f32::MAX)?;
-                let divisor = if self == Pooling::Mean { count } else { count.sqrt()? };
-                sum.broadcast_div(&divisor)?
+                // One product with a (sequences × tokens) weight matrix: 1/len (or 1/√len) over
+                // each sequence's own tokens. The clamp mirrors sentence-transformers'
+                // `torch.clamp(sum_mask, min=1e-9)` for empty sequences.
+                let mut weights = vec![0f32; lengths.len() * tokens];
+                for (i, (&start, &len)) in starts.iter().zip(lengths).enumerate() {
+                    let count = (len as f32).max(1e-9);
+                    let w = if self == Pooling::Mean { 1.0 / count } else { 1.0 / count.sqrt() };
+                    weights[i * tokens + start..i * tokens + start + len].fill(w);
+                }
+                Tensor::from_vec(weights, (lengths.len(), tokens), &device)?.matmul(&hidden)?
             }
             Pooling::Max => {
-                // Padding must never win the maximum, so it is pushed far below any activation.
-                let floor = ((1.0 - &expanded)? * -1e9)?;
-                (&hidden + floor)?.max(1)?
+                let rows = starts
+                    .iter()
+                    .zip(lengths)
+                    .map(|(&start, &len)| hidden.narrow(0, start, len)?.max_keepdim(0))
+                    .collect::<candle_core::Result<Vec<_>>>()?;
+                Tensor::cat(&rows, 0)?
             }
         };
         Ok(pooled)
@@ -115,20 +131,18 @@ mod tests {
     use candle_core::Device;
 
     fn pooled(mode: Pooling) -> Vec<Vec<f32>> {
-        // Two sentences: the first has 2 real tokens, the second 3.
-        let hidden =
-            Tensor::new(&[[[1f32, -2.], [3., 4.], [50., 50.]], [[1., 1.], [4., -1.], [1., 9.]]], &Device::Cpu).unwrap();
-        let mask = Tensor::new(&[[1u32, 1, 0], [1, 1, 1]], &Device::Cpu).unwrap();
-        mode.pool(&hidden, &mask).unwrap().to_vec2().unwrap()
+        // Two sentences end to end: the first has 2 tokens, the second 3.
+        let hidden = Tensor::new(&[[1f32, -2.], [3., 4.], [1., 1.], [4., -1.], [1., 9.]], &Device::Cpu).unwrap();
+        mode.pool(&hidden, &[2, 3]).unwrap().to_vec2().unwrap()
     }
 
     #[test]
-    fn mean_ignores_padding() {
+    fn mean_stays_within_each_sentence() {
         assert_eq!(pooled(Pooling::Mean), vec![vec![2., 1.], vec![2., 3.]]);
     }
 
     #[test]
-    fn max_ignores_padding() {
+    fn max_stays_within_each_sentence() {
         assert_eq!(pooled(Pooling::Max), vec![vec![3., 4.], vec![4., 9.]]);
     }
 

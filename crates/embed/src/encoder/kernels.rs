@@ -1,0 +1,789 @@
+//! Fused CPU kernels for the encoder: a matrix product against weights packed once at load time
+//! (with bias, activation or residual add folded into the same pass) and attention over unpadded
+//! sequences.
+//!
+//! Why our own: candle's CPU matmul runs one `gemm` call per sequence of a batch and every
+//! elementwise step as its own pass over memory with its own allocation; on small encoders like
+//! MiniLM those passes, copies to contiguous layout and thread dispatches cost as much as the
+//! arithmetic. Here every linear layer is one call over all tokens of the batch (no padding), the
+//! weights are laid out for the inner loop once, and the passes after each product touch rows while
+//! they are still in cache.
+//!
+//! Each kernel has an AVX-512 path (chosen at run time) and a portable path written for the
+//! compiler's auto-vectorizer; both compute the same sums in the same order per output element, up
+//! to the fused multiply-add's rounding.
+#![allow(unsafe_code)] // SIMD intrinsics; every unsafe block states its bounds argument.
+
+use rayon::prelude::*;
+
+/// Columns of the weight matrix per packed panel: two 16-lane AVX-512 registers.
+const NR: usize = 32;
+/// Rows of the input per micro-kernel call: 12 rows × 2 registers = 24 accumulators.
+const MR: usize = 12;
+/// Depth steps per pass: a packed panel slice (KC × NR × 4 bytes = 32 KiB) stays in L1 across
+/// row blocks.
+const KC: usize = 256;
+
+/// Which instruction set the kernels use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// AVX-512F (x86-64), detected at run time.
+    Avx512,
+    /// Plain Rust the compiler vectorizes for the build target.
+    Portable,
+}
+
+impl Isa {
+    /// The best the running CPU supports.
+    pub fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Isa::Avx512;
+        }
+        Isa::Portable
+    }
+}
+
+/// Number format of a packed weight matrix and of the input rows multiplied with it. Products
+/// always accumulate in f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// f32: one depth index per 32-bit step.
+    F32,
+    /// bfloat16, rounded to nearest even: two depth indices per 32-bit step, the layout of
+    /// AVX-512 BF16's `vdpbf16ps` (which multiplies the pairs and adds both products in f32).
+    Bf16,
+}
+
+impl Format {
+    /// Depth indices per 32-bit step.
+    fn per_step(self) -> usize {
+        match self {
+            Format::F32 => 1,
+            Format::Bf16 => 2,
+        }
+    }
+
+    /// The 32-bit step holding `values` (one or two of them; a missing second one is zero).
+    #[inline(always)]
+    fn step(self, values: &[f32]) -> u32 {
+        match self {
+            Format::F32 => values[0].to_bits(),
+            Format::Bf16 => {
+                let second = values.get(1).copied().unwrap_or(0.0);
+                u32::from(bf16_bits(values[0])) | (u32::from(bf16_bits(second)) << 16)
+            }
+        }
+    }
+}
+
+/// bfloat16 bits of `x`, rounded to nearest, ties to even (NaN stays NaN).
+#[inline(always)]
+pub fn bf16_bits(x: f32) -> u16 {
+    let bits = x.to_bits();
+    if x.is_nan() {
+        return ((bits >> 16) | 0x40) as u16;
+    }
+    ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) as u16
+}
+
+/// The f32 value of bfloat16 bits.
+#[inline(always)]
+fn bf16_to_f32(bits: u32) -> f32 {
+    f32::from_bits(bits << 16)
+}
+
+/// A linear layer's weight (`out × in`, as PyTorch stores it) and bias, repacked so that the inner
+/// loop of the product reads both operands sequentially: panels of [`NR`] output columns, each
+/// `steps × NR` 32-bit steps (see [`Format`]), zero-padded at the edges.
+#[derive(Debug, Clone)]
+pub struct PackedLinear {
+    format: Format,
+    /// Whether this CPU multiplies bf16 pairs natively (AVX-512 BF16).
+    native_bf16: bool,
+    inputs: usize,
+    outputs: usize,
+    steps: usize,
+    panels: Vec<u32>,
+    bias: Vec<f32>,
+}
+
+impl PackedLinear {
+    /// Packs `weight` (`outputs × inputs`, row-major) and `bias` (`outputs`) in `format`.
+    pub fn new(format: Format, weight: &[f32], bias: &[f32], outputs: usize, inputs: usize) -> Self {
+        assert_eq!(weight.len(), outputs * inputs, "weight is outputs × inputs");
+        assert_eq!(bias.len(), outputs, "one bias per output");
+        let steps = inputs.div_ceil(format.per_step());
+        let n_panels = outputs.div_ceil(NR);
+        let mut panels = vec![0u32; n_panels * steps * NR];
+        for (p, panel) in panels.chunks_exact_mut(steps * NR).enumerate() {
+            for j in 0..NR.min(outputs - p * NR) {
+                let row = &weight[(p * NR + j) * inputs..][..inputs];
+                for (s, values) in row.chunks(format.per_step()).enumerate() {
+                    panel[s * NR + j] = format.step(values);
+                }
+            }
+        }
+        let mut padded_bias = bias.to_vec();
+        padded_bias.resize(n_panels * NR, 0.0);
+        #[cfg(target_arch = "x86_64")]
+        let native_bf16 = std::arch::is_x86_feature_detected!("avx512bf16");
+        #[cfg(not(target_arch = "x86_64"))]
+        let native_bf16 = false;
+        PackedLinear { format, native_bf16, inputs, outputs, steps, panels, bias: padded_bias }
+    }
+
+    /// Width of each input row.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Width of each output row.
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    fn panel(&self, p: usize) -> &[u32] {
+        &self.panels[p * self.steps * NR..][..self.steps * NR]
+    }
+}
+
+/// What happens to each output row after `x · Wᵀ + b`.
+#[derive(Debug, Clone, Copy)]
+pub enum Epilogue<'a> {
+    /// Nothing.
+    None,
+    /// GELU, exact (erf) form: BERT's `gelu`.
+    Gelu,
+    /// GELU, tanh approximation: `gelu_new` / `gelu_pytorch_tanh`.
+    GeluTanh,
+    /// `max(x, 0)`.
+    Relu,
+    /// Adds the residual (same shape as the output).
+    Add(&'a [f32]),
+}
+
+/// `out = epilogue(x · Wᵀ + b)` for `x` of `rows × inputs`, `out` of `rows × outputs`, row-major.
+/// Rows are split across rayon's pool.
+pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>, out: &mut [f32]) {
+    let (k, n) = (layer.inputs, layer.outputs);
+    let rows = x.len() / k;
+    assert_eq!(x.len(), rows * k, "input rows are {k} wide");
+    assert_eq!(out.len(), rows * n, "output is rows × {n}");
+    if let Epilogue::Add(residual) = epilogue {
+        assert_eq!(residual.len(), out.len(), "residual has the output's shape");
+    }
+    if rows == 0 {
+        return;
+    }
+    // Enough chunks for rayon to balance, each a whole number of micro-kernel row blocks.
+    let chunks = rayon::current_num_threads() * 4;
+    let chunk_rows = rows.div_ceil(chunks).div_ceil(MR).max(1) * MR;
+    x.par_chunks(chunk_rows * k).zip(out.par_chunks_mut(chunk_rows * n)).enumerate().for_each(|(c, (x, out))| {
+        let first_row = c * chunk_rows;
+        linear_rows(isa, x, layer, out);
+        let rows_here = out.len() / n;
+        match epilogue {
+            Epilogue::None => {}
+            Epilogue::Gelu => gelu_in_place(isa, out),
+            Epilogue::GeluTanh => gelu_tanh_in_place(isa, out),
+            Epilogue::Relu => out.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Epilogue::Add(residual) => {
+                for (o, r) in out.iter_mut().zip(&residual[first_row * n..(first_row + rows_here) * n]) {
+                    *o += r;
+                }
+            }
+        }
+    });
+}
+
+/// The product for one chunk of rows, blocked over depth so a panel slice stays in L1 while every
+/// row block of the chunk passes over it.
+fn linear_rows(isa: Isa, x: &[f32], layer: &PackedLinear, out: &mut [f32]) {
+    let (k, n, steps) = (layer.inputs, layer.outputs, layer.steps);
+    let rows = x.len() / k;
+    let n_panels = n.div_ceil(NR);
+    let blocks = rows.div_ceil(MR);
+    let mut packed_a = vec![0u32; blocks * MR * KC.min(steps)];
+    for s0 in (0..steps).step_by(KC) {
+        let depth = KC.min(steps - s0);
+        pack_rows(layer.format, x, k, s0, depth, &mut packed_a);
+        for p in 0..n_panels {
+            let panel = &layer.panel(p)[s0 * NR..(s0 + depth) * NR];
+            let cols = NR.min(n - p * NR);
+            let bias = if s0 == 0 { Some(&layer.bias[p * NR..(p + 1) * NR]) } else { None };
+            for b in 0..blocks {
+                let r0 = b * MR;
+                let tile = Tile { rows: MR.min(rows - r0), cols, ldc: n, bias };
+                let a = &packed_a[b * MR * depth..(b + 1) * MR * depth];
+                micro_kernel(isa, layer, tile, depth, a, panel, &mut out[r0 * n + p * NR..]);
+            }
+        }
+    }
+}
+
+/// Copies steps `s0..s0+depth` of every row of `x` into blocks of [`MR`] rows, step-major within a
+/// block (`a[s * MR + r]`), so the micro-kernel reads one stream. Missing rows are zero.
+fn pack_rows(format: Format, x: &[f32], k: usize, s0: usize, depth: usize, packed: &mut [u32]) {
+    let rows = x.len() / k;
+    let per = format.per_step();
+    for (b, block) in packed.chunks_exact_mut(MR * depth).take(rows.div_ceil(MR)).enumerate() {
+        for r in 0..MR {
+            let row = b * MR + r;
+            if row < rows {
+                let src = &x[row * k..(row + 1) * k];
+                for s in 0..depth {
+                    let from = (s0 + s) * per;
+                    block[s * MR + r] = format.step(&src[from..(from + per).min(k)]);
+                }
+            } else {
+                for s in 0..depth {
+                    block[s * MR + r] = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Where a micro-kernel writes: `rows × cols` of `c`, rows `ldc` apart, starting from `bias` when
+/// given, else from what `c` holds.
+#[derive(Clone, Copy)]
+struct Tile<'a> {
+    rows: usize,
+    cols: usize,
+    ldc: usize,
+    bias: Option<&'a [f32]>,
+}
+
+/// `c[r][j] (+)= Σ_s a[s][r] · panel[s][j]` over 32-bit steps in the layer's format.
+fn micro_kernel(isa: Isa, layer: &PackedLinear, tile: Tile<'_>, depth: usize, a: &[u32], panel: &[u32], c: &mut [f32]) {
+    assert!(tile.rows <= MR && tile.cols <= NR && a.len() >= depth * MR && panel.len() >= depth * NR);
+    assert!(c.len() >= (tile.rows - 1) * tile.ldc + tile.cols);
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 && (layer.format == Format::F32 || layer.native_bf16) {
+        let bf16 = layer.format == Format::Bf16;
+        macro_rules! dispatch {
+            ($($r:literal)*) => {
+                match (tile.rows, bf16) {
+                    // SAFETY: AVX-512F (and BF16 for bf16 panels) were detected at run time, and
+                    // the asserts above bound every read and write the kernel makes.
+                    $(($r, false) => unsafe { avx512::kernel_f32::<$r>(tile, depth, a, panel, c) },
+                      ($r, true) => unsafe { avx512::kernel_bf16::<$r>(tile, depth, a, panel, c) },)*
+                    _ => unreachable!("row blocks hold 1..=MR rows"),
+                }
+            };
+        }
+        dispatch!(1 2 3 4 5 6 7 8 9 10 11 12);
+        return;
+    }
+    let _ = isa;
+    portable_kernel(layer.format, tile, depth, a, panel, c);
+}
+
+fn portable_kernel(format: Format, tile: Tile<'_>, depth: usize, a: &[u32], panel: &[u32], c: &mut [f32]) {
+    let Tile { rows, cols, ldc, bias } = tile;
+    let mut acc = [[0f32; NR]; MR];
+    for (r, row) in acc.iter_mut().enumerate().take(rows) {
+        match bias {
+            Some(bias) => row.copy_from_slice(&bias[..NR]),
+            None => row[..cols].copy_from_slice(&c[r * ldc..r * ldc + cols]),
+        }
+    }
+    for s in 0..depth {
+        let b: &[u32; NR] = panel[s * NR..(s + 1) * NR].try_into().expect("panel rows are NR wide");
+        let a = &a[s * MR..(s + 1) * MR];
+        for (row, &av) in acc.iter_mut().zip(a) {
+            match format {
+                Format::F32 => {
+                    let av = f32::from_bits(av);
+                    for (acc, &bv) in row.iter_mut().zip(b) {
+                        *acc += av * f32::from_bits(bv);
+                    }
+                }
+                Format::Bf16 => {
+                    let (a0, a1) = (bf16_to_f32(av & 0xffff), bf16_to_f32(av >> 16));
+                    for (acc, &bv) in row.iter_mut().zip(b) {
+                        *acc += a0 * bf16_to_f32(bv & 0xffff) + a1 * bf16_to_f32(bv >> 16);
+                    }
+                }
+            }
+        }
+    }
+    for (r, row) in acc.iter().enumerate().take(rows) {
+        c[r * ldc..r * ldc + cols].copy_from_slice(&row[..cols]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{MR, NR, Tile};
+
+    /// Masks selecting the first `cols` of the 2 × 16 lanes.
+    fn masks(cols: usize) -> (__mmask16, __mmask16) {
+        let lo = if cols >= 16 { 0xffff } else { (1u16 << cols) - 1 };
+        let hi = if cols >= NR {
+            0xffff
+        } else if cols > 16 {
+            (1u16 << (cols - 16)) - 1
+        } else {
+            0
+        };
+        (lo, hi)
+    }
+
+    /// Loads the starting accumulators: the bias on the first depth pass, else the partial sums.
+    ///
+    /// # Safety
+    /// AVX-512F; `c` reaches `(R - 1) * ldc + cols` elements, `bias` (if any) holds `NR`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn start<const R: usize>(tile: Tile<'_>, c: *const f32) -> ([__m512; R], [__m512; R]) {
+        let (mask_lo, mask_hi) = masks(tile.cols);
+        let mut lo = [_mm512_setzero_ps(); R];
+        let mut hi = [_mm512_setzero_ps(); R];
+        // SAFETY: within the bounds the caller guarantees; masked loads read only `cols` lanes.
+        unsafe {
+            match tile.bias {
+                Some(bias) => {
+                    let (b0, b1) = (_mm512_loadu_ps(bias.as_ptr()), _mm512_loadu_ps(bias.as_ptr().add(16)));
+                    lo = [b0; R];
+                    hi = [b1; R];
+                }
+                None => {
+                    for r in 0..R {
+                        lo[r] = _mm512_maskz_loadu_ps(mask_lo, c.add(r * tile.ldc));
+                        hi[r] = _mm512_maskz_loadu_ps(mask_hi, c.add(r * tile.ldc + 16));
+                    }
+                }
+            }
+        }
+        (lo, hi)
+    }
+
+    /// # Safety
+    /// As [`start`].
+    #[target_feature(enable = "avx512f")]
+    unsafe fn finish<const R: usize>(tile: Tile<'_>, c: *mut f32, lo: &[__m512; R], hi: &[__m512; R]) {
+        let (mask_lo, mask_hi) = masks(tile.cols);
+        // SAFETY: within the bounds the caller guarantees; masked stores write only `cols` lanes.
+        unsafe {
+            for r in 0..R {
+                _mm512_mask_storeu_ps(c.add(r * tile.ldc), mask_lo, lo[r]);
+                _mm512_mask_storeu_ps(c.add(r * tile.ldc + 16), mask_hi, hi[r]);
+            }
+        }
+    }
+
+    /// f32 micro-kernel for `R` rows: 2R accumulators stay in registers for the whole depth; each
+    /// step broadcasts one input value per row against 32 weights.
+    ///
+    /// # Safety
+    /// AVX-512F; `a` holds `depth × MR` steps, `panel` `depth × NR`, and `c` reaches
+    /// `(R - 1) * ldc + cols` elements.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn kernel_f32<const R: usize>(
+        tile: Tile<'_>,
+        depth: usize,
+        a: &[u32],
+        panel: &[u32],
+        c: &mut [f32],
+    ) {
+        let c = c.as_mut_ptr();
+        // SAFETY: every pointer stays within the bounds above.
+        unsafe {
+            let (mut lo, mut hi) = start::<R>(tile, c);
+            let (mut ap, mut bp) = (a.as_ptr().cast::<f32>(), panel.as_ptr().cast::<f32>());
+            for _ in 0..depth {
+                let b0 = _mm512_loadu_ps(bp);
+                let b1 = _mm512_loadu_ps(bp.add(16));
+                for r in 0..R {
+                    let av = _mm512_set1_ps(*ap.add(r));
+                    lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
+                    hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
+                }
+                ap = ap.add(MR);
+                bp = bp.add(NR);
+            }
+            finish::<R>(tile, c, &lo, &hi);
+        }
+    }
+
+    /// bf16 micro-kernel: as [`kernel_f32`], but each step is a pair of bf16 values per row and
+    /// per weight, multiplied and summed into f32 by `vdpbf16ps`.
+    ///
+    /// # Safety
+    /// AVX-512F and AVX-512 BF16; bounds as [`kernel_f32`].
+    #[target_feature(enable = "avx512f,avx512bf16")]
+    pub(super) unsafe fn kernel_bf16<const R: usize>(
+        tile: Tile<'_>,
+        depth: usize,
+        a: &[u32],
+        panel: &[u32],
+        c: &mut [f32],
+    ) {
+        let c = c.as_mut_ptr();
+        // SAFETY: every pointer stays within the bounds above; the transmutes reinterpret 512 bits
+        // of packed bf16 pairs as the intrinsic's bf16 vector type.
+        unsafe {
+            let (mut lo, mut hi) = start::<R>(tile, c);
+            let (mut ap, mut bp) = (a.as_ptr().cast::<i32>(), panel.as_ptr().cast::<i32>());
+            for _ in 0..depth {
+                let b0: __m512bh = std::mem::transmute(_mm512_loadu_si512(bp.cast()));
+                let b1: __m512bh = std::mem::transmute(_mm512_loadu_si512(bp.add(16).cast()));
+                for r in 0..R {
+                    let av: __m512bh = std::mem::transmute(_mm512_set1_epi32(*ap.add(r)));
+                    lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
+                    hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
+                }
+                ap = ap.add(MR);
+                bp = bp.add(NR);
+            }
+            finish::<R>(tile, c, &lo, &hi);
+        }
+    }
+}
+
+/// Runs `$body` compiled for AVX-512 when `$isa` says the CPU has it, else for the build target.
+/// The body is the same source either way; only the instructions the compiler may use differ.
+macro_rules! multiversion {
+    ($isa:expr, $name:ident($($arg:ident: $ty:ty),*) $body:block) => {{
+        #[inline(always)]
+        fn body($($arg: $ty),*) $body
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,fma")]
+        fn $name($($arg: $ty),*) {
+            body($($arg),*)
+        }
+        match $isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::Avx512` is only chosen after run-time detection of AVX-512F (which
+            // implies FMA on every CPU that has it).
+            Isa::Avx512 => unsafe { $name($($arg),*) },
+            _ => body($($arg),*),
+        }
+    }};
+}
+
+/// `erf(x)` for `f32` as a rational function of `x` (Eigen's `generic_fast_erf_float`): pure
+/// multiplies and adds, so loops over it vectorize; absolute error under 1e-6 (tested against libm).
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // coefficients as published
+pub fn erf(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = x2 * -2.726_142_3e-10 + 2.770_681_4e-8;
+    p = x2 * p + -2.101_024_1e-6;
+    p = x2 * p + -5.692_506_4e-5;
+    p = x2 * p + -7.349_906_3e-4;
+    p = x2 * p + -2.954_599_8e-3;
+    p = x2 * p + -1.609_603_3e-2;
+    let mut q = x2 * -1.456_607_2e-5 + -2.133_740_6e-4;
+    q = x2 * q + -1.682_827e-3;
+    q = x2 * q + -7.373_329e-3;
+    q = x2 * q + -1.426_473_9e-2;
+    x * p / q
+}
+
+/// `eˣ` by range reduction to `2ⁿ · e^r`, `|r| ≤ ln2/2`, and a degree-6 polynomial (Cephes
+/// `expf`): relative error about 1e-7, and vectorizable (the rounding is the add-and-subtract
+/// of 1.5·2²³, not a library call). Inputs below -87 give e⁻⁸⁷.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // coefficients as published
+pub fn exp(x: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let r = n * -0.693_359_375 + x;
+    let r = n * 2.121_944_4e-4 + r;
+    let mut p = r * 1.987_569_1e-4 + 1.398_199_9e-3;
+    p = r * p + 8.333_452e-3;
+    p = r * p + 4.166_579_6e-2;
+    p = r * p + 1.666_666_5e-1;
+    p = r * p + 5.000_000_1e-1;
+    let e = (r * r) * p + r + 1.0;
+    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// GELU, erf form: `x · (1 + erf(x / √2)) / 2`.
+pub fn gelu_in_place(isa: Isa, xs: &mut [f32]) {
+    multiversion!(isa, gelu_avx512(xs: &mut [f32]) {
+        for x in xs {
+            *x = 0.5 * *x * (1.0 + erf(*x * std::f32::consts::FRAC_1_SQRT_2));
+        }
+    })
+}
+
+/// GELU, tanh form: `x · (1 + tanh(√(2/π) · (x + 0.044715 x³))) / 2`, with
+/// `tanh(y) = 1 - 2 / (e^{2y} + 1)`.
+pub fn gelu_tanh_in_place(isa: Isa, xs: &mut [f32]) {
+    multiversion!(isa, gelu_tanh_avx512(xs: &mut [f32]) {
+        const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+        for x in xs {
+            let y = SQRT_2_OVER_PI * (*x + 0.044_715 * *x * *x * *x);
+            let tanh = 1.0 - 2.0 / (exp(2.0 * y) + 1.0);
+            *x = 0.5 * *x * (1.0 + tanh);
+        }
+    })
+}
+
+/// Multi-head self-attention over unpadded sequences. `qkv` is `tokens × 3·hidden` (queries, keys,
+/// values side by side, heads contiguous within each); `lengths` gives each sequence's token count,
+/// in order. Writes `tokens × hidden` into `out`. No mask is needed: no sequence has padding.
+pub fn attention(isa: Isa, qkv: &[f32], lengths: &[usize], heads: usize, out: &mut [f32]) {
+    let hidden = out.len() / lengths.iter().sum::<usize>().max(1);
+    assert_eq!((hidden / heads) * heads, hidden, "hidden size divides into heads");
+    assert_eq!(qkv.len(), out.len() * 3, "qkv is tokens × 3·hidden");
+
+    let mut pieces = Vec::with_capacity(lengths.len());
+    let (mut rest, mut start) = (out, 0);
+    for &len in lengths {
+        let (piece, tail) = rest.split_at_mut(len * hidden);
+        pieces.push((&qkv[start * 3 * hidden..(start + len) * 3 * hidden], piece));
+        rest = tail;
+        start += len;
+    }
+    pieces.into_par_iter().for_each_init(Vec::new, |scratch, (qkv, out)| attend(isa, qkv, heads, hidden, out, scratch));
+}
+
+/// Attention for one sequence: `qkv` is its `len × 3·hidden` rows, `out` its `len × hidden`.
+/// Keys are first transposed (`head_dim × width`, `width` = `len` rounded up to 16 lanes, zero
+/// filled) so that the scores are whole-vector loops over keys and the weighted sum of values a loop
+/// over dimensions: neither needs a horizontal reduction or a remainder loop.
+fn attend(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], scratch: &mut Vec<f32>) {
+    multiversion!(isa, attend_avx512(qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], scratch: &mut Vec<f32>) {
+        const LANES: usize = 16;
+        let len = out.len() / hidden;
+        let width = len.div_ceil(LANES) * LANES;
+        let head_dim = hidden / heads;
+        let scale = 1.0 / (head_dim as f32).sqrt();
+        scratch.clear();
+        scratch.resize(head_dim * width + width, 0.0);
+        let (keys, scores) = scratch.split_at_mut(head_dim * width);
+        for h in 0..heads {
+            let (q_at, k_at, v_at) = (h * head_dim, hidden + h * head_dim, 2 * hidden + h * head_dim);
+            for j in 0..len {
+                for (d, &k) in qkv[j * 3 * hidden + k_at..][..head_dim].iter().enumerate() {
+                    keys[d * width + j] = k * scale;
+                }
+            }
+            for i in 0..len {
+                let q = &qkv[i * 3 * hidden + q_at..][..head_dim];
+                // Each 16-key block accumulates in registers: the loads of `keys` cannot alias it.
+                for (c, block) in scores.as_chunks_mut::<LANES>().0.iter_mut().enumerate() {
+                    let mut acc = [0.0; LANES];
+                    for (&qd, keys) in q.iter().zip(keys.chunks_exact(width)) {
+                        let k: &[f32; LANES] = keys[c * LANES..][..LANES].try_into().expect("16 lanes");
+                        for l in 0..LANES {
+                            acc[l] += qd * k[l];
+                        }
+                    }
+                    *block = acc;
+                }
+                // Padding lanes get a score far below any real one: their exp (e⁻⁸⁷) vanishes
+                // next to the total, which is at least 1 (the maximum's own term).
+                scores[len..].fill(-1e30);
+                let max = scores[..len].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut totals = [0.0; LANES];
+                for s in scores.as_chunks_mut::<LANES>().0 {
+                    for l in 0..LANES {
+                        s[l] = exp(s[l] - max);
+                        totals[l] += s[l];
+                    }
+                }
+                let total: f32 = totals.iter().sum();
+                let real = &scores[..len];
+                let norm = 1.0 / total;
+                let o = &mut out[i * hidden + h * head_dim..][..head_dim];
+                for (c, block) in o.chunks_mut(LANES).enumerate() {
+                    let mut acc = [0.0; LANES];
+                    let at = v_at + c * LANES;
+                    if block.len() == LANES {
+                        for (j, &p) in real.iter().enumerate() {
+                            let v: &[f32; LANES] = qkv[j * 3 * hidden + at..][..LANES].try_into().expect("16 lanes");
+                            for l in 0..LANES {
+                                acc[l] += p * v[l];
+                            }
+                        }
+                    } else {
+                        for (j, &p) in real.iter().enumerate() {
+                            for (a, &v) in acc.iter_mut().zip(&qkv[j * 3 * hidden + at..][..block.len()]) {
+                                *a += p * v;
+                            }
+                        }
+                    }
+                    for (o, a) in block.iter_mut().zip(acc) {
+                        *o = a * norm;
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pseudo_random(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn reference_linear(x: &[f32], w: &[f32], b: &[f32], k: usize, n: usize) -> Vec<f32> {
+        let rows = x.len() / k;
+        let mut out = vec![0f64; rows * n];
+        for r in 0..rows {
+            for j in 0..n {
+                out[r * n + j] = b[j] as f64 + (0..k).map(|i| x[r * k + i] as f64 * w[j * k + i] as f64).sum::<f64>();
+            }
+        }
+        out.into_iter().map(|v| v as f32).collect()
+    }
+
+    fn isas() -> Vec<Isa> {
+        let mut isas = vec![Isa::Portable];
+        if Isa::detect() != Isa::Portable {
+            isas.push(Isa::detect());
+        }
+        isas
+    }
+
+    #[test]
+    fn linear_matches_a_plain_product_at_awkward_shapes() {
+        // Rows, depth and width that are not multiples of MR, KC and NR exercise every edge path.
+        for (rows, k, n) in [(1, 3, 1), (13, 300, 45), (25, 384, 64), (7, 600, 33), (40, 17, 100)] {
+            let x = pseudo_random(rows * k, 1);
+            let w = pseudo_random(n * k, 2);
+            let b = pseudo_random(n, 3);
+            let layer = PackedLinear::new(Format::F32, &w, &b, n, k);
+            let want = reference_linear(&x, &w, &b, k, n);
+            for isa in isas() {
+                let mut got = vec![f32::NAN; rows * n];
+                linear(isa, &x, &layer, Epilogue::None, &mut got);
+                let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
+                assert!(worst < 1e-4, "{isa:?} {rows}x{k}x{n}: off by {worst}");
+            }
+        }
+    }
+
+    #[test]
+    fn bf16_products_equal_exact_products_of_rounded_inputs() {
+        let round = |v: &[f32]| -> Vec<f32> { v.iter().map(|&x| bf16_to_f32(u32::from(bf16_bits(x)))).collect() };
+        for (rows, k, n) in [(13, 301, 45), (30, 1536, 64)] {
+            let x = pseudo_random(rows * k, 11);
+            let w = pseudo_random(n * k, 12);
+            let b = pseudo_random(n, 13);
+            let layer = PackedLinear::new(Format::Bf16, &w, &b, n, k);
+            let want = reference_linear(&round(&x), &round(&w), &b, k, n);
+            for isa in isas() {
+                let mut got = vec![f32::NAN; rows * n];
+                linear(isa, &x, &layer, Epilogue::None, &mut got);
+                let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
+                assert!(worst < 1e-4, "{isa:?} {rows}x{k}x{n}: off by {worst}");
+            }
+        }
+    }
+
+    #[test]
+    fn bf16_rounds_to_nearest_even() {
+        assert_eq!(bf16_bits(1.0), 0x3f80);
+        // 1 + 2^-8 is halfway between two bf16 values: ties go to the even one (1.0).
+        assert_eq!(bf16_bits(1.0 + 1.0 / 256.0), 0x3f80);
+        assert_eq!(bf16_bits(1.0 + 3.0 / 256.0), 0x3f82);
+        assert!(bf16_to_f32(u32::from(bf16_bits(f32::NAN))).is_nan());
+    }
+
+    #[test]
+    fn epilogues_apply_after_the_bias() {
+        let (rows, k, n) = (5, 8, 4);
+        let x = pseudo_random(rows * k, 4);
+        let w = pseudo_random(n * k, 5);
+        let b = pseudo_random(n, 6);
+        let residual = pseudo_random(rows * n, 7);
+        let layer = PackedLinear::new(Format::F32, &w, &b, n, k);
+        let plain = reference_linear(&x, &w, &b, k, n);
+        for isa in isas() {
+            let mut added = vec![0.0; rows * n];
+            linear(isa, &x, &layer, Epilogue::Add(&residual), &mut added);
+            let mut gelu = vec![0.0; rows * n];
+            linear(isa, &x, &layer, Epilogue::Gelu, &mut gelu);
+            let mut gelu_tanh = vec![0.0; rows * n];
+            linear(isa, &x, &layer, Epilogue::GeluTanh, &mut gelu_tanh);
+            let mut relu = vec![0.0; rows * n];
+            linear(isa, &x, &layer, Epilogue::Relu, &mut relu);
+            for i in 0..rows * n {
+                assert!((added[i] - (plain[i] + residual[i])).abs() < 1e-5);
+                let v = plain[i] as f64;
+                let exact = 0.5 * v * (1.0 + libm::erf(v / 2f64.sqrt()));
+                assert!((gelu[i] as f64 - exact).abs() < 1e-5, "{} vs {exact}", gelu[i]);
+                let tanh = 0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v.powi(3))).tanh());
+                assert!((gelu_tanh[i] as f64 - tanh).abs() < 1e-5, "{} vs {tanh}", gelu_tanh[i]);
+                assert!((relu[i] - plain[i].max(0.0)).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn erf_and_exp_are_accurate() {
+        for i in -5000..=5000 {
+            let x = i as f32 / 1000.0;
+            assert!((erf(x) as f64 - libm::erf(x as f64)).abs() < 1e-6, "erf({x})");
+        }
+        for i in -8700..=8800 {
+            let x = i as f32 / 100.0;
+            let want = (x as f64).exp();
+            assert!(((exp(x) as f64 - want) / want).abs() < 5e-7, "exp({x})");
+        }
+        assert_eq!(exp(-200.0), exp(-87.0));
+    }
+
+    #[test]
+    fn attention_matches_a_padded_softmax_per_sequence() {
+        let (heads, head_dim) = (2, 20);
+        let hidden = heads * head_dim;
+        let lengths = [3, 1, 5];
+        let tokens: usize = lengths.iter().sum();
+        let qkv = pseudo_random(tokens * 3 * hidden, 8);
+        for isa in isas() {
+            let mut out = vec![0.0; tokens * hidden];
+            attention(isa, &qkv, &lengths, heads, &mut out);
+            check_attention(&qkv, &lengths, heads, head_dim, &out);
+        }
+    }
+
+    fn check_attention(qkv: &[f32], lengths: &[usize], heads: usize, head_dim: usize, out: &[f32]) {
+        let hidden = heads * head_dim;
+
+        let mut start = 0;
+        for &len in lengths {
+            for h in 0..heads {
+                for i in 0..len {
+                    let at = |t: usize, part: usize, d: usize| {
+                        qkv[(start + t) * 3 * hidden + part * hidden + h * head_dim + d] as f64
+                    };
+                    let scores: Vec<f64> = (0..len)
+                        .map(|j| {
+                            (0..head_dim).map(|d| at(i, 0, d) * at(j, 1, d)).sum::<f64>() / (head_dim as f64).sqrt()
+                        })
+                        .collect();
+                    let weights: Vec<f64> = scores.iter().map(|s| s.exp()).collect();
+                    let total: f64 = weights.iter().sum();
+                    for d in 0..head_dim {
+                        let want = (0..len).map(|j| weights[j] / total * at(j, 2, d)).sum::<f64>();
+                        let got = out[(start + i) * hidden + h * head_dim + d] as f64;
+                        assert!((got - want).abs() < 1e-5, "sequence at {start}, head {h}, token {i}");
+                    }
+                }
+            }
+            start += len;
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! The BERT encoder, written on candle-core for sentence embedding: every sequence of a batch is
+//! laid end to end with no padding (`tokens × hidden`), so no work is spent on padding and no
+//! attention mask is needed.
+//!
+//! Two ways to run the same weights:
+//! - **fused** (CPU, f32): candle custom ops over the fused kernels of [`kernels`]: one product per
+//!   linear layer over all tokens against weights packed at load time, bias and GELU or residual
+//!   folded into it, and attention computed per sequence without materializing padded tensors;
+//! - **composed** (any device, any float type): candle's own ops; attention gathers the unpadded
+//!   rows into a padded `(batch, heads, length, head_dim)` layout, masks with a large finite
+//!   negative (so f16 and bf16 stay finite) and scatters back.
+//!
+//! Both load the safetensors candle-transformers' `BertModel` loads, under the same names.
+
+pub(crate) mod kernels;
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Device, Layout, Module, Shape, Tensor};
+use candle_nn::{LayerNorm, VarBuilder};
+use candle_transformers::models::bert::{Config, HiddenAct};
+
+use kernels::{Epilogue, Format, Isa, PackedLinear};
+
+use crate::precision::Precision;
+
+/// How the encoder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernels {
+    /// Fused CPU kernels; activations in f32, matrix products in `format`.
+    Fused { isa: Isa, format: Format },
+    /// candle's ops: any device and float type.
+    Composed,
+}
+
+impl Kernels {
+    /// The fused kernels on CPU for f32 and bf16 (unless `reference`), else candle's ops.
+    pub fn choose(device: &Device, precision: Precision, reference: bool) -> Kernels {
+        let format = match precision {
+            Precision::F32 => Format::F32,
+            Precision::Bf16 => Format::Bf16,
+            Precision::F16 => return Kernels::Composed,
+        };
+        if device.is_cpu() && !reference { Kernels::Fused { isa: Isa::detect(), format } } else { Kernels::Composed }
+    }
+
+    /// The type to load the checkpoint's tensors as: the fused kernels keep f32 tensors (embedding
+    /// tables, norms) and pack the matrices themselves.
+    pub fn load_dtype(self, precision: Precision) -> DType {
+        match self {
+            Kernels::Fused { .. } => DType::F32,
+            Kernels::Composed => precision.dtype(),
+        }
+    }
+}
+
+/// The tokens of one batch, sequences end to end.
+#[derive(Debug, Default)]
+pub(crate) struct TokenBatch {
+    pub ids: Vec<u32>,
+    pub type_ids: Vec<u32>,
+    pub positions: Vec<u32>,
+    pub lengths: Vec<usize>,
+}
+
+impl TokenBatch {
+    /// Appends one sequence.
+    pub fn push(&mut self, ids: &[u32], type_ids: &[u32]) {
+        self.ids.extend_from_slice(ids);
+        self.type_ids.extend_from_slice(type_ids);
+        self.positions.extend(0..ids.len() as u32);
+        self.lengths.push(ids.len());
+    }
+}
+
+pub(crate) struct Encoder {
+    word: Tensor,
+    position: Tensor,
+    token_type: Tensor,
+    embedding_norm: LayerNorm,
+    layers: Vec<EncoderLayer>,
+    heads: usize,
+    activation: Activation,
+    kernels: Kernels,
+    device: Device,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Activation {
+    Gelu,
+    GeluTanh,
+    Relu,
+}
+
+struct EncoderLayer {
+    qkv: Dense,
+    attention_out: Dense,
+    attention_norm: LayerNorm,
+    intermediate: Dense,
+    output: Dense,
+    output_norm: LayerNorm,
+}
+
+/// A linear layer: candle tensors for the composed path, packed panels for the fused one.
+struct Dense {
+    weight: Tensor,
+    bias: Tensor,
+    packed: Option<PackedLinear>,
+}
+
+impl Encoder {
+    /// Loads the weights from `vb` (a BERT checkpoint with or without a `bert.` / model-type prefix),
+    /// loaded as [`Kernels::load_dtype`] says, to run with `kernels`.
+    pub fn load(vb: VarBuilder, config: &Config, kernels: Kernels) -> candle_core::Result<Self> {
+        let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
+            vb.pp("bert")
+        } else if let Some(prefix) = config
+            .model_type
+            .as_deref()
+            .filter(|t| vb.contains_tensor(&format!("{t}.embeddings.word_embeddings.weight")))
+        {
+            vb.pp(prefix)
+        } else {
+            vb
+        };
+        let pack = match kernels {
+            Kernels::Fused { format, .. } => Some(format),
+            Kernels::Composed => None,
+        };
+        let (h, eps) = (config.hidden_size, config.layer_norm_eps);
+        let emb = vb.pp("embeddings");
+        let word = emb.get((config.vocab_size, h), "word_embeddings.weight")?;
+        let position = emb.get((config.max_position_embeddings, h), "position_embeddings.weight")?;
+        let token_type = emb.get((config.type_vocab_size, h), "token_type_embeddings.weight")?;
+        let embedding_norm = candle_nn::layer_norm(h, eps, emb.pp("LayerNorm"))?;
+
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for i in 0..config.num_hidden_layers {
+            let vb = vb.pp(format!("encoder.layer.{i}"));
+            let attention = vb.pp("attention");
+            let part = |name: &str| -> candle_core::Result<(Tensor, Tensor)> {
+                let vb = attention.pp("self").pp(name);
+                Ok((vb.get((h, h), "weight")?, vb.get(h, "bias")?))
+            };
+            let (q, k, v) = (part("query")?, part("key")?, part("value")?);
+            let qkv = Dense::new(Tensor::cat(&[q.0, k.0, v.0], 0)?, Tensor::cat(&[q.1, k.1, v.1], 0)?, pack)?;
+            layers.push(EncoderLayer {
+                qkv,
+                attention_out: Dense::load(attention.pp("output.dense"), h, h, pack)?,
+                attention_norm: candle_nn::layer_norm(h, eps, attention.pp("output.LayerNorm"))?,
+                intermediate: Dense::load(vb.pp("intermediate.dense"), h, config.intermediate_size, pack)?,
+                output: Dense::load(vb.pp("output.dense"), config.intermediate_size, h, pack)?,
+                output_norm: candle_nn::layer_norm(h, eps, vb.pp("output.LayerNorm"))?,
+            });
+        }
+        let activation = match config.hidden_act {
+            HiddenAct::Gelu => Activation::Gelu,
+            HiddenAct::GeluApproximate => Activation::GeluTanh,
+            HiddenAct::Relu => Activation::Relu,
+        };
+        Ok(Encoder {
+            word,
+            position,
+            token_type,
+            embedding_norm,
+            layers,
+            heads: config.num_attention_heads,
+            activation,
+            kernels,
+            device: vb.device().clone(),
+        })
+    }
+
+    /// How this encoder runs.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
+    }
+
+    /// Token vectors of the last layer, `tokens × hidden`, sequences end to end as in `batch`.
+    pub fn forward(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
+        let tokens = batch.ids.len();
+        let ids = Tensor::from_slice(&batch.ids, tokens, &self.device)?;
+        let type_ids = Tensor::from_slice(&batch.type_ids, tokens, &self.device)?;
+        let positions = Tensor::from_slice(&batch.positions, tokens, &self.device)?;
+        let embedded = ((self.word.embedding(&ids)? + self.position.embedding(&positions)?)?
+            + self.token_type.embedding(&type_ids)?)?;
+        let mut x = self.embedding_norm.forward(&embedded)?;
+        for layer in &self.layers {
+            x = self.layer_forward(layer, &x, &batch.lengths)?;
+        }
+        Ok(x)
+    }
+
+    fn layer_forward(&self, layer: &EncoderLayer, x: &Tensor, lengths: &[usize]) -> candle_core::Result<Tensor> {
+        match self.kernels {
+            Kernels::Fused { isa, .. } => {
+                let qkv = x.apply_op1_no_bwd(&FusedLinear { isa, dense: &layer.qkv, activation: None })?;
+                let context = qkv.apply_op1_no_bwd(&FusedAttention { isa, lengths, heads: self.heads })?;
+                let attended = context.apply_op2_no_bwd(x, &FusedLinearAdd { isa, dense: &layer.attention_out })?;
+                let attended = layer.attention_norm.forward(&attended)?;
+                let act = Some(self.activation);
+                let inner =
+                    attended.apply_op1_no_bwd(&FusedLinear { isa, dense: &layer.intermediate, activation: act })?;
+                let out = inner.apply_op2_no_bwd(&attended, &FusedLinearAdd { isa, dense: &layer.output })?;
+                layer.output_norm.forward(&out)
+            }
+            Kernels::Composed => {
+                let qkv = layer.qkv.forward(x)?;
+                let context = self.padded_attention(&qkv, lengths)?;
+                let attended = layer.attention_norm.forward(&(layer.attention_out.forward(&context)? + x)?)?;
+                let inner = layer.intermediate.forward(&attended)?;
+                let inner = match self.activation {
+                    Activation::Gelu => inner.gelu_erf()?,
+                    Activation::GeluTanh => inner.gelu()?,
+                    Activation::Relu => inner.relu()?,
+                };
+                layer.output_norm.forward(&(layer.output.forward(&inner)? + attended)?)
+            }
+        }
+    }
+
+    /// Attention with candle's ops: gather into `(batch, heads, width, head_dim)`, mask the padding
+    /// slots, softmax, and gather the real rows back.
+    fn padded_attention(&self, qkv: &Tensor, lengths: &[usize]) -> candle_core::Result<Tensor> {
+        let (batch, width) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
+        let hidden = qkv.dim(1)? / 3;
+        let head_dim = hidden / self.heads;
+        let mut gather = Vec::with_capacity(batch * width);
+        let mut scatter = Vec::with_capacity(qkv.dim(0)?);
+        let mut mask = Vec::with_capacity(batch * width);
+        let mut start = 0u32;
+        for (b, &len) in lengths.iter().enumerate() {
+            for t in 0..width {
+                let real = t < len;
+                gather.push(if real { start + t as u32 } else { start });
+                mask.push(if real { 0f32 } else { -1e4 });
+                if real {
+                    scatter.push((b * width + t) as u32);
+                }
+            }
+            start += len as u32;
+        }
+        let gather = Tensor::from_vec(gather, batch * width, &self.device)?;
+        let scatter = Tensor::from_vec(scatter, start as usize, &self.device)?;
+        let mask = Tensor::from_vec(mask, (batch, 1, 1, width), &self.device)?.to_dtype(qkv.dtype())?;
+        let padded = qkv.index_select(&gather, 0)?.reshape((batch, width, 3, self.heads, head_dim))?;
+        let part = |i: usize| padded.narrow(2, i, 1)?.squeeze(2)?.transpose(1, 2)?.contiguous();
+        let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+        let scores = (q.matmul(&k.t()?)? * (1.0 / (head_dim as f64).sqrt()))?.broadcast_add(&mask)?;
+        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        let context = weights.matmul(&v)?.transpose(1, 2)?.reshape((batch * width, hidden))?;
+        context.index_select(&scatter, 0)
+    }
+}
+
+impl Dense {
+    fn load(vb: VarBuilder, inputs: usize, outputs: usize, pack: Option<Format>) -> candle_core::Result<Self> {
+        Dense::new(vb.get((outputs, inputs), "weight")?, vb.get(outputs, "bias")?, pack)
+    }
+
+    fn new(weight: Tensor, bias: Tensor, pack: Option<Format>) -> candle_core::Result<Self> {
+        let packed = if let Some(format) = pack {
+            let (outputs, inputs) = weight.dims2()?;
+            let w = weight.flatten_all()?.to_vec1::<f32>()?;
+            let b = bias.to_vec1::<f32>()?;
+            Some(PackedLinear::new(format, &w, &b, outputs, inputs))
+        } else {
+            None
+        };
+        Ok(Dense { weight, bias, packed })
+    }
+
+    fn packed(&self) -> candle_core::Result<&PackedLinear> {
+        self.packed.as_ref().ok_or_else(|| candle_core::Error::Msg("fused kernels need packed weights".into()))
+    }
+}
+
+impl Module for Dense {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
+    }
+}
+
+/// The contiguous `f32` data of a CPU tensor.
+fn cpu_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
+    let data = storage.as_slice::<f32>()?;
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => candle_core::bail!("fused kernels need contiguous input"),
+    }
+}
+
+fn rows_of(layout: &Layout, width: usize) -> candle_core::Result<usize> {
+    let (rows, cols) = layout.shape().dims2()?;
+    if cols != width {
+        candle_core::bail!("expected rows of {width}, got {cols}");
+    }
+    Ok(rows)
+}
+
+/// `activation(x · Wᵀ + b)` with packed weights.
+struct FusedLinear<'a> {
+    isa: Isa,
+    dense: &'a Dense,
+    activation: Option<Activation>,
+}
+
+impl CustomOp1 for FusedLinear<'_> {
+    fn name(&self) -> &'static str {
+        "precis-fused-linear"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let layer = self.dense.packed()?;
+        let x = cpu_f32(storage, layout)?;
+        let rows = rows_of(layout, layer.inputs())?;
+        let mut out = vec![0f32; rows * layer.outputs()];
+        let epilogue = match self.activation {
+            None => Epilogue::None,
+            Some(Activation::Gelu) => Epilogue::Gelu,
+            Some(Activation::GeluTanh) => Epilogue::GeluTanh,
+            Some(Activation::Relu) => Epilogue::Relu,
+        };
+        kernels::linear(self.isa, x, layer, epilogue, &mut out);
+        Ok((CpuStorage::F32(out), Shape::from((rows, layer.outputs()))))
+    }
+}
+
+/// `x · Wᵀ + b + residual` with packed weights.
+struct FusedLinearAdd<'a> {
+    isa: Isa,
+    dense: &'a Dense,
+}
+
+impl CustomOp2 for FusedLinearAdd<'_> {
+    fn name(&self) -> &'static str {
+        "precis-fused-linear-add"
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        residual: &CpuStorage,
+        residual_layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let layer = self.dense.packed()?;
+        let rows = rows_of(x_layout, layer.inputs())?;
+        if rows_of(residual_layout, layer.outputs())? != rows {
+            candle_core::bail!("residual rows differ from input rows");
+        }
+        let mut out = vec![0f32; rows * layer.outputs()];
+        let residual = cpu_f32(residual, residual_layout)?;
+        kernels::linear(self.isa, cpu_f32(x, x_layout)?, layer, Epilogue::Add(residual), &mut out);
+        Ok((CpuStorage::F32(out), Shape::from((rows, layer.outputs()))))
+    }
+}
+
+/// Self-attention over unpadded sequences, from the fused `tokens × 3·hidden` projections.
+struct FusedAttention<'a> {
+    isa: Isa,
+    lengths: &'a [usize],
+    heads: usize,
+}
+
+impl CustomOp1 for FusedAttention<'_> {
+    fn name(&self) -> &'static str {
+        "precis-fused-attention"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (tokens, width) = layout.shape().dims2()?;
+        if tokens != self.lengths.iter().sum::<usize>() || width % 3 != 0 {
+            candle_core::bail!("attention input is not tokens × 3·hidden for these sequences");
+        }
+        let hidden = width / 3;
+        let mut out = vec![0f32; tokens * hidden];
+        kernels::attention(self.isa, cpu_f32(storage, layout)?, self.lengths, self.heads, &mut out);
+        Ok((CpuStorage::F32(out), Shape::from((tokens, hidden))))
+    }
+}
