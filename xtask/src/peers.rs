@@ -137,7 +137,10 @@ fn peers_venv() -> anyhow::Result<PathBuf> {
             .status()
             .is_ok_and(|s| s.success());
     if !ready {
-        eprintln!("setting up the peers' environment in {} (torch, onnxruntime, sentence-transformers)", venv.display());
+        eprintln!(
+            "setting up the peers' environment in {} (torch, onnxruntime, sentence-transformers)",
+            venv.display()
+        );
         status(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         let pip = |args: &[&str]| status(Command::new(&python).args(["-m", "pip", "install", "--quiet"]).args(args));
         pip(&["--no-deps", "torch"])?;
@@ -220,7 +223,9 @@ fn print_table(
     let batches: Vec<usize> = options.batch_sizes.split(',').filter_map(|b| b.trim().parse().ok()).collect();
     println!(
         "\n{} texts from {}, {} thread(s), median of {} interleaved round(s); load average before {} / after {}",
-        std::fs::read_to_string(&options.corpus).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count()).unwrap_or(0),
+        std::fs::read_to_string(&options.corpus)
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+            .unwrap_or(0),
         options.corpus.display(),
         options.threads,
         options.rounds,

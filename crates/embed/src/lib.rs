@@ -40,6 +40,7 @@ pub use batch::{BatchParams, ValidBatchParams};
 pub use bench::{Measurement, measure, synthetic_corpus};
 pub use device::DeviceSpec;
 pub use embedder::{Embedder, EmbedderBuilder};
+pub use encoder::kernels;
 pub use error::{Error, ParamsError, Result};
 pub use folder::ModelFolder;
 pub use manifest::{KnownModel, Wheel, known_model, known_models};

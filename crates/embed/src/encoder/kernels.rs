@@ -12,6 +12,17 @@
 //! Each kernel has an AVX-512 path (chosen at run time) and a portable path written for the
 //! compiler's auto-vectorizer; both compute the same sums in the same order per output element, up
 //! to the fused multiply-add's rounding.
+//!
+//! ```
+//! use precis_embed::kernels::{Epilogue, Format, Isa, PackedLinear, linear};
+//!
+//! // y = x · Wᵀ + b for one row of 2 inputs and 3 outputs.
+//! let weight = [1.0, 0.0, /* */ 0.0, 1.0, /* */ 1.0, 1.0];
+//! let layer = PackedLinear::new(Format::F32, &weight, &[0.5, 0.5, 0.5], 3, 2);
+//! let mut y = [0.0; 3];
+//! linear(Isa::detect(), &[2.0, 3.0], &layer, Epilogue::None, &mut y);
+//! assert_eq!(y, [2.5, 3.5, 5.5]);
+//! ```
 #![allow(unsafe_code)] // SIMD intrinsics; every unsafe block states its bounds argument.
 
 use rayon::prelude::*;

@@ -12,7 +12,7 @@
 //!
 //! Both load the safetensors candle-transformers' `BertModel` loads, under the same names.
 
-pub(crate) mod kernels;
+pub mod kernels;
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Device, Layout, Module, Shape, Tensor};
 use candle_nn::{LayerNorm, VarBuilder};
