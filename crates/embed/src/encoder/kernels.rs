@@ -27,6 +27,27 @@
 
 use rayon::prelude::*;
 
+/// Runs `$body` compiled for AVX-512 when `$isa` says the CPU has it, else for the build target.
+/// The body is the same source either way; only the instructions the compiler may use differ.
+macro_rules! multiversion {
+    ($isa:expr, $name:ident($($arg:ident: $ty:ty),*) $body:block) => {{
+        #[inline(always)]
+        fn body($($arg: $ty),*) $body
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,fma")]
+        fn $name($($arg: $ty),*) {
+            body($($arg),*)
+        }
+        match $isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::Avx512` is only chosen after run-time detection of AVX-512F (which
+            // implies FMA on every CPU that has it).
+            Isa::Avx512 => unsafe { $name($($arg),*) },
+            _ => body($($arg),*),
+        }
+    }};
+}
+
 /// Columns of the weight matrix per packed panel: two 16-lane AVX-512 registers.
 const NR: usize = 32;
 /// Rows of the input per micro-kernel call: 12 rows × 2 registers = 24 accumulators.
@@ -76,7 +97,6 @@ impl Format {
     }
 
     /// The 32-bit step holding `values` (one or two of them; a missing second one is zero).
-    #[inline(always)]
     fn step(self, values: &[f32]) -> u32 {
         match self {
             Format::F32 => values[0].to_bits(),
@@ -88,14 +108,30 @@ impl Format {
     }
 }
 
-/// bfloat16 bits of `x`, rounded to nearest, ties to even (NaN stays NaN).
+/// bfloat16 bits of `x`, rounded to nearest, ties to even (NaN stays NaN). Branch-free, so loops
+/// over it vectorize.
 #[inline(always)]
 pub fn bf16_bits(x: f32) -> u16 {
     let bits = x.to_bits();
-    if x.is_nan() {
-        return ((bits >> 16) | 0x40) as u16;
-    }
-    ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) as u16
+    let rounded = (bits.wrapping_add(0x7fff + ((bits >> 16) & 1)) >> 16) as u16;
+    let quiet_nan = ((bits >> 16) | 0x40) as u16;
+    if x.is_nan() { quiet_nan } else { rounded }
+}
+
+/// Rows of `k` f32 values as rows of `k.div_ceil(2)` bf16 pairs (the [`Format::Bf16`] steps).
+fn to_bf16_pairs(isa: Isa, x: &[f32], k: usize, out: &mut [u32]) {
+    multiversion!(isa, to_bf16_pairs_avx512(x: &[f32], k: usize, out: &mut [u32]) {
+        let steps = k.div_ceil(2);
+        for (row, out) in x.chunks_exact(k).zip(out.chunks_exact_mut(steps)) {
+            let (pairs, odd) = row.as_chunks::<2>();
+            for (o, [a, b]) in out.iter_mut().zip(pairs) {
+                *o = u32::from(bf16_bits(*a)) | (u32::from(bf16_bits(*b)) << 16);
+            }
+            if let [last] = odd {
+                out[steps - 1] = u32::from(bf16_bits(*last));
+            }
+        }
+    })
 }
 
 /// The f32 value of bfloat16 bits.
@@ -213,12 +249,23 @@ pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>,
 fn linear_rows(isa: Isa, x: &[f32], layer: &PackedLinear, out: &mut [f32]) {
     let (k, n, steps) = (layer.inputs, layer.outputs, layer.steps);
     let rows = x.len() / k;
+    let converted;
+    let src: &[u32] = match layer.format {
+        // SAFETY: f32 and u32 have the same size and alignment, and every bit pattern is a u32.
+        Format::F32 => unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<u32>(), x.len()) },
+        Format::Bf16 => {
+            let mut pairs = vec![0u32; rows * steps];
+            to_bf16_pairs(isa, x, k, &mut pairs);
+            converted = pairs;
+            &converted
+        }
+    };
     let n_panels = n.div_ceil(NR);
     let blocks = rows.div_ceil(MR);
     let mut packed_a = vec![0u32; blocks * MR * KC.min(steps)];
     for s0 in (0..steps).step_by(KC) {
         let depth = KC.min(steps - s0);
-        pack_rows(layer.format, x, k, s0, depth, &mut packed_a);
+        pack_rows(isa, src, steps, s0, depth, &mut packed_a);
         for p in 0..n_panels {
             let panel = &layer.panel(p)[s0 * NR..(s0 + depth) * NR];
             let cols = NR.min(n - p * NR);
@@ -233,27 +280,26 @@ fn linear_rows(isa: Isa, x: &[f32], layer: &PackedLinear, out: &mut [f32]) {
     }
 }
 
-/// Copies steps `s0..s0+depth` of every row of `x` into blocks of [`MR`] rows, step-major within a
-/// block (`a[s * MR + r]`), so the micro-kernel reads one stream. Missing rows are zero.
-fn pack_rows(format: Format, x: &[f32], k: usize, s0: usize, depth: usize, packed: &mut [u32]) {
-    let rows = x.len() / k;
-    let per = format.per_step();
-    for (b, block) in packed.chunks_exact_mut(MR * depth).take(rows.div_ceil(MR)).enumerate() {
-        for r in 0..MR {
-            let row = b * MR + r;
-            if row < rows {
-                let src = &x[row * k..(row + 1) * k];
-                for s in 0..depth {
-                    let from = (s0 + s) * per;
-                    block[s * MR + r] = format.step(&src[from..(from + per).min(k)]);
-                }
-            } else {
-                for s in 0..depth {
-                    block[s * MR + r] = 0;
+/// Copies steps `s0..s0+depth` of every row of `src` (`rows × steps`, row-major) into blocks of
+/// [`MR`] rows, step-major within a block (`a[s * MR + r]`), so the micro-kernel reads one stream.
+/// Missing rows are zero. The loop reads [`MR`] row streams and writes whole [`MR`]-value groups,
+/// with every bound checked once, up front.
+fn pack_rows(isa: Isa, src: &[u32], steps: usize, s0: usize, depth: usize, packed: &mut [u32]) {
+    multiversion!(isa, pack_rows_avx512(src: &[u32], steps: usize, s0: usize, depth: usize, packed: &mut [u32]) {
+        let rows = src.len() / steps;
+        let zeros = [0u32; KC];
+        for (b, block) in packed.chunks_exact_mut(MR * depth).take(rows.div_ceil(MR)).enumerate() {
+            let streams: [&[u32]; MR] = std::array::from_fn(|r| {
+                let row = b * MR + r;
+                if row < rows { &src[row * steps + s0..][..depth] } else { &zeros[..depth] }
+            });
+            for (s, group) in block.as_chunks_mut::<MR>().0.iter_mut().enumerate() {
+                for r in 0..MR {
+                    group[r] = streams[r][s];
                 }
             }
         }
-    }
+    })
 }
 
 /// Where a micro-kernel writes: `rows × cols` of `c`, rows `ldc` apart, starting from `bias` when
@@ -453,27 +499,6 @@ mod avx512 {
             finish::<R>(tile, c, &lo, &hi);
         }
     }
-}
-
-/// Runs `$body` compiled for AVX-512 when `$isa` says the CPU has it, else for the build target.
-/// The body is the same source either way; only the instructions the compiler may use differ.
-macro_rules! multiversion {
-    ($isa:expr, $name:ident($($arg:ident: $ty:ty),*) $body:block) => {{
-        #[inline(always)]
-        fn body($($arg: $ty),*) $body
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f,fma")]
-        fn $name($($arg: $ty),*) {
-            body($($arg),*)
-        }
-        match $isa {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Isa::Avx512` is only chosen after run-time detection of AVX-512F (which
-            // implies FMA on every CPU that has it).
-            Isa::Avx512 => unsafe { $name($($arg),*) },
-            _ => body($($arg),*),
-        }
-    }};
 }
 
 /// `erf(x)` for `f32` as a rational function of `x` (Eigen's `generic_fast_erf_float`): pure
