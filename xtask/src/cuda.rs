@@ -11,6 +11,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::status;
+
 /// Wheels of the toolkit (compiler, headers) and of the libraries cudarc links against.
 const WHEELS: &[&str] = &[
     "nvidia-cuda-nvcc==13.0.*",
@@ -88,14 +90,13 @@ fn fetch_toolkit(home: &Path) -> anyhow::Result<()> {
     let wheels = home.join("wheels");
     let site = home.join("site");
     eprintln!("fetching the CUDA 13.0 toolkit wheels into {}", wheels.display());
-    run(Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"])
-        .arg(&wheels)
-        .args(WHEELS))?;
+    status(
+        Command::new("python3").args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"]).arg(&wheels).args(WHEELS),
+    )?;
     for entry in std::fs::read_dir(&wheels)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "whl") {
-            run(Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&path).arg(&site))?;
+            status(Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&path).arg(&site))?;
         }
     }
     // zipfile drops the executable bits.
@@ -104,7 +105,7 @@ fn fetch_toolkit(home: &Path) -> anyhow::Result<()> {
         for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
             let path = entry?.path();
             if path.is_file() {
-                run(Command::new("chmod").arg("+x").arg(&path))?;
+                status(Command::new("chmod").arg("+x").arg(&path))?;
             }
         }
     }
@@ -160,19 +161,11 @@ fn build_libcuda_stub(header: &Path, dir: &Path) -> anyhow::Result<()> {
     let source = dir.join("libcuda_stub.c");
     let body: String = names.iter().map(|n| format!("int {n}(void) {{ return 999; }}\n")).collect();
     std::fs::write(&source, body)?;
-    run(Command::new("cc").args(["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o"]).arg(&stub).arg(&source))?;
+    status(Command::new("cc").args(["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o"]).arg(&stub).arg(&source))?;
     eprintln!("link-time stub {} ({} driver functions)", stub.display(), names.len());
     Ok(())
 }
 
 fn is_driver_function(name: &str) -> bool {
     name.len() > 2 && name.starts_with("cu") && name[2..].starts_with(|c: char| c.is_ascii_uppercase())
-}
-
-fn run(cmd: &mut Command) -> anyhow::Result<()> {
-    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed ({status})");
-    }
-    Ok(())
 }

@@ -94,3 +94,12 @@ pub(crate) fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Runs `cmd`, failing unless it exits successfully.
+pub(crate) fn status(cmd: &mut Command) -> anyhow::Result<()> {
+    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed ({status})");
+    }
+    Ok(())
+}
