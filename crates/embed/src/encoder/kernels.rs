@@ -163,14 +163,15 @@ impl PackedLinear {
         let steps = inputs.div_ceil(format.per_step());
         let n_panels = outputs.div_ceil(NR);
         let mut panels = vec![0u32; n_panels * steps * NR];
-        for (p, panel) in panels.chunks_exact_mut(steps * NR).enumerate() {
+        // Panels in parallel: packing every matrix of the model is most of its load time.
+        panels.par_chunks_exact_mut(steps * NR).enumerate().for_each(|(p, panel)| {
             for j in 0..NR.min(outputs - p * NR) {
                 let row = &weight[(p * NR + j) * inputs..][..inputs];
                 for (s, values) in row.chunks(format.per_step()).enumerate() {
                     panel[s * NR + j] = format.step(values);
                 }
             }
-        }
+        });
         let mut padded_bias = bias.to_vec();
         padded_bias.resize(n_panels * NR, 0.0);
         #[cfg(target_arch = "x86_64")]

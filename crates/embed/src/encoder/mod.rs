@@ -99,11 +99,11 @@ struct EncoderLayer {
     output_norm: LayerNorm,
 }
 
-/// A linear layer: candle tensors for the composed path, packed panels for the fused one.
-struct Dense {
-    weight: Tensor,
-    bias: Tensor,
-    packed: Option<PackedLinear>,
+/// A linear layer: candle tensors for the composed path, packed panels for the fused one (which
+/// then holds the only copy of the weights).
+enum Dense {
+    Tensors { weight: Tensor, bias: Tensor },
+    Packed(PackedLinear),
 }
 
 impl Encoder {
@@ -257,25 +257,27 @@ impl Dense {
     }
 
     fn new(weight: Tensor, bias: Tensor, pack: Option<Format>) -> candle_core::Result<Self> {
-        let packed = if let Some(format) = pack {
-            let (outputs, inputs) = weight.dims2()?;
-            let w = weight.flatten_all()?.to_vec1::<f32>()?;
-            let b = bias.to_vec1::<f32>()?;
-            Some(PackedLinear::new(format, &w, &b, outputs, inputs))
-        } else {
-            None
-        };
-        Ok(Dense { weight, bias, packed })
+        let Some(format) = pack else { return Ok(Dense::Tensors { weight, bias }) };
+        let (outputs, inputs) = weight.dims2()?;
+        let w = weight.flatten_all()?.to_vec1::<f32>()?;
+        let b = bias.to_vec1::<f32>()?;
+        Ok(Dense::Packed(PackedLinear::new(format, &w, &b, outputs, inputs)))
     }
 
     fn packed(&self) -> candle_core::Result<&PackedLinear> {
-        self.packed.as_ref().ok_or_else(|| candle_core::Error::Msg("fused kernels need packed weights".into()))
+        match self {
+            Dense::Packed(packed) => Ok(packed),
+            Dense::Tensors { .. } => candle_core::bail!("fused kernels need packed weights"),
+        }
     }
 }
 
 impl Module for Dense {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
+        match self {
+            Dense::Tensors { weight, bias } => x.matmul(&weight.t()?)?.broadcast_add(bias),
+            Dense::Packed(_) => candle_core::bail!("packed weights run through the fused kernels"),
+        }
     }
 }
 
