@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 
 mod cuda;
 mod peers;
+mod spark;
 
 const HELP: &str = "\
 cargo xtask <task>
@@ -21,6 +22,9 @@ Tasks:
                        the shared benchmark sentences, interleaved rounds, one table; sets up
                        its Python environment outside the repo (~/.cache/precis/peers) via pip.
                        Flags: --corpus FILE --rounds N --batch-sizes 16,32,64,128 --threads N
+  bench-spark [--sets N] [--partitions N] [--master local[2]]
+                       precis batch in one process vs the Spark job, on the dev set replicated
+                       to N sets (default 10,000): wall, sets/s, peak RSS; 1M-set extrapolation
   build-cuda [--compute-cap 90]
                        build target/cuda/release/precis with --features cuda, from the CUDA 13.0
                        toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
@@ -53,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         }
         "bench-peers" => peers::run(&root, &rest),
         "build-cuda" => cuda::run(&root, &rest),
+        "bench-spark" => spark::run(&root, &rest),
         "eval" => {
             let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));
