@@ -162,6 +162,9 @@ fn build_libcuda_stub(header: &Path, dir: &Path) -> anyhow::Result<()> {
     let body: String = names.iter().map(|n| format!("int {n}(void) {{ return 999; }}\n")).collect();
     std::fs::write(&source, body)?;
     status(Command::new("cc").args(["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o"]).arg(&stub).arg(&source))?;
+    // The soname too: with this folder on LD_LIBRARY_PATH the CUDA build also starts on a machine
+    // without a driver, where every CUDA call fails cleanly (CPU paths and error messages testable).
+    std::os::unix::fs::symlink("libcuda.so", dir.join("libcuda.so.1"))?;
     eprintln!("link-time stub {} ({} driver functions)", stub.display(), names.len());
     Ok(())
 }

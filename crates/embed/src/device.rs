@@ -64,6 +64,11 @@ impl DeviceSpec {
 #[cfg(feature = "cuda")]
 fn open_cuda(ordinal: usize) -> Result<Device> {
     Device::new_cuda(ordinal).map_err(|e| {
+        // With RUST_BACKTRACE set, candle wraps errors with a backtrace; the message is one line.
+        let e = match e {
+            candle_core::Error::WithBacktrace { inner, .. } => *inner,
+            e => e,
+        };
         Error::Device(format!(
             "cannot open cuda:{ordinal}: {e}; check that an NVIDIA driver is installed and `nvidia-smi` lists the device"
         ))
