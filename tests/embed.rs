@@ -57,14 +57,17 @@ fn fused_kernels_agree_with_candle_ops() {
 }
 
 #[test]
-fn bf16_stays_close_to_sentence_transformers() {
-    for reference_kernels in [false, true] {
-        let (vectors, reference) =
-            embed_reference(|b| b.precision(precis::embed::Precision::Bf16).reference_kernels(reference_kernels));
+fn half_precisions_stay_close_to_sentence_transformers() {
+    use precis::embed::Precision;
+    // bf16 on the fused kernels and on candle's ops; f16 on candle's ops (its GPU path), whose
+    // attention mask must stay finite in half precision.
+    for (precision, reference_kernels) in [(Precision::Bf16, false), (Precision::Bf16, true), (Precision::F16, true)] {
+        let (vectors, reference) = embed_reference(|b| b.precision(precision).reference_kernels(reference_kernels));
         let worst =
             vectors.iter().zip(&reference).map(|(v, r)| cosine(v, &floats(&r["embedding"]))).fold(1.0, f64::min);
-        assert!(worst >= 0.99, "bf16 (candle ops: {reference_kernels}): min cosine {worst}");
-        assert!(worst < 0.999_999, "bf16 that equals f32 was not computed in bf16 (min cosine {worst})");
+        let what = format!("{precision} (candle ops: {reference_kernels})");
+        assert!(worst >= 0.999, "{what}: min cosine {worst}");
+        assert!(worst < 0.999_999_9, "{what} equals f32 (min cosine {worst}): was it computed in {precision}?");
     }
 }
 

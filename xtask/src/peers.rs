@@ -75,7 +75,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             match r["kind"].as_str() {
                 Some("peak") => peak = r["gflops"].as_f64(),
                 Some("fidelity") => fidelity.push(format!(
-                    "{}: min cosine to ONNX Runtime fp32 {:.4}",
+                    "{}: min cosine to ONNX Runtime fp32 {:.6}",
                     r["engine"].as_str().unwrap_or("?"),
                     r["min_cosine_vs_ort_fp32"].as_f64().unwrap_or(f64::NAN)
                 )),
@@ -90,7 +90,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             }
         }
     }
-    fidelity.push(format!("precis bf16: min cosine to precis f32 {:.4}", bf16_fidelity(&precis, &reference)?));
+    fidelity.push(format!("precis bf16: min cosine to precis f32 {:.6}", bf16_fidelity(&precis, &reference)?));
     let load_after = load_average();
 
     let flops_per_token = flops_per_token(&model)?;
