@@ -359,11 +359,13 @@ fn batch_unreadable_input() {
 // `precis bench`
 
 #[test]
-fn bench_unsupported_precision() {
-    let c = case();
-    let mut cmd = precis();
-    cmd.args(["bench", "--precision", "f32,bf16", "-q"]);
-    fails(&mut cmd, &c.output, "precision \"bf16\" is not supported yet");
+fn unknown_precision_is_a_usage_error_naming_the_choices() {
+    for args in [&["bench", "--precision", "f32,int4"][..], &["embed", "x.txt", "--precision", "f64"]] {
+        let out = run(precis().args(args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("unknown precision") && stderr.contains("f32, bf16 or f16"), "{stderr}");
+    }
 }
 
 #[test]
