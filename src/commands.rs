@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use precis::Pipeline;
 use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
+use rayon::prelude::*;
 
 use crate::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
@@ -321,39 +322,33 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     };
     let bar = global.bar(count_lines(&args.input), "document sets");
     let (mut done, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for record in sets {
-        bar.inc(1);
-        let key = match &record {
-            Ok(set) => set.id.clone(),
-            Err(precis_text::Error::BadRecord { id: Some(id), .. }) => id.clone(),
-            Err(precis_text::Error::BadRecord { line, .. }) => format!("line:{line}"),
-            Err(_) => String::new(),
-        };
-        if finished.contains(&key) {
-            skipped += 1;
-            continue;
-        }
-        let line = match record {
-            Ok(set) => match pipeline.run(set.docs) {
-                Ok(outcome) => SummaryReport::new(&outcome).batch_line(&set.id),
-                Err(e) => {
-                    failed += 1;
-                    serde_json::json!({"id": set.id, "error": e.to_string()})
-                }
-            },
-            Err(e) => {
-                failed += 1;
-                let (id, line) = match &e {
-                    precis_text::Error::BadRecord { id, line, .. } => (id.clone(), Some(*line)),
-                    _ => (None, None),
-                };
-                serde_json::json!({"id": id, "line": line, "error": e.to_string()})
+    // Sets go through in windows of one per thread, summarized in parallel and written in input
+    // order: embedding already uses every thread, but clustering and selection are serial per set,
+    // so one set at a time leaves cores idle. Memory stays bounded by the window.
+    let window = rayon::current_num_threads().max(1);
+    let mut sets = sets.peekable();
+    while sets.peek().is_some() {
+        let mut pending = Vec::with_capacity(window);
+        for record in sets.by_ref() {
+            bar.inc(1);
+            if finished.contains(&record_key(&record)) {
+                skipped += 1;
+                continue;
             }
-        };
-        serde_json::to_writer(&mut output, &line)?;
-        output.write_all(b"\n")?;
+            pending.push(record);
+            if pending.len() == window {
+                break;
+            }
+        }
+        let lines: Vec<(serde_json::Value, bool)> =
+            pending.into_par_iter().map(|record| batch_line(&pipeline, record)).collect();
+        for (line, ok) in lines {
+            failed += usize::from(!ok);
+            serde_json::to_writer(&mut output, &line)?;
+            output.write_all(b"\n")?;
+            done += 1;
+        }
         output.flush()?;
-        done += 1;
     }
     bar.finish_and_clear();
     if skipped > 0 {
@@ -363,6 +358,36 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
         anyhow::bail!("{failed} of {done} document sets failed; their lines in the output say why");
     }
     Ok(())
+}
+
+/// The key `--resume` knows a record by: its set id, else `line:N` for an id-less bad record.
+fn record_key(record: &Result<precis_text::DocumentSet, precis_text::Error>) -> String {
+    match record {
+        Ok(set) => set.id.clone(),
+        Err(precis_text::Error::BadRecord { id: Some(id), .. }) => id.clone(),
+        Err(precis_text::Error::BadRecord { line, .. }) => format!("line:{line}"),
+        Err(_) => String::new(),
+    }
+}
+
+/// One output line of `precis batch` for one record, and whether it succeeded.
+fn batch_line(
+    pipeline: &Pipeline,
+    record: Result<precis_text::DocumentSet, precis_text::Error>,
+) -> (serde_json::Value, bool) {
+    match record {
+        Ok(set) => match pipeline.run(set.docs) {
+            Ok(outcome) => (SummaryReport::new(&outcome).batch_line(&set.id), true),
+            Err(e) => (serde_json::json!({"id": set.id, "error": e.to_string()}), false),
+        },
+        Err(e) => {
+            let (id, line) = match &e {
+                precis_text::Error::BadRecord { id, line, .. } => (id.clone(), Some(*line)),
+                _ => (None, None),
+            };
+            (serde_json::json!({"id": id, "line": line, "error": e.to_string()}), false)
+        }
+    }
 }
 
 /// Keys of the records an earlier run finished (set ids; `line:N` for id-less bad records). A
