@@ -6,7 +6,7 @@
 //! load the same CUDA major version the GPU machine has (13, driver 580). nvcc is pinned to 13.0.x:
 //! PTX from a newer nvcc may not load on a 13.0 driver.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -34,7 +34,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         [flag, cap] if flag == "--compute-cap" && cap.chars().all(|c| c.is_ascii_digit()) => cap.clone(),
         _ => bail!("usage: {USAGE}"),
     };
-    let home = toolkit_dir()?;
+    let home = crate::cache_dir("PRECIS_CUDA_TOOLKIT", "cuda-13.0")?;
     let cuda_home = home.join("site/nvidia/cu13");
     if !cuda_home.join("bin/nvcc").is_file() {
         fetch_toolkit(&home)?;
@@ -74,14 +74,6 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         lib = lib.display()
     );
     Ok(())
-}
-
-/// `$PRECIS_CUDA_TOOLKIT`, else `~/.cache/precis/cuda-13.0`: outside the repository.
-fn toolkit_dir() -> anyhow::Result<PathBuf> {
-    match std::env::var_os("PRECIS_CUDA_TOOLKIT") {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => Ok(PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache/precis/cuda-13.0")),
-    }
 }
 
 /// Downloads the wheels with pip (whatever index it is configured for) and unpacks them into one

@@ -108,3 +108,21 @@ pub(crate) fn status(cmd: &mut Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `$env` if set, else `~/.cache/precis/name`: where tasks keep tools they fetch, outside the
+/// repository.
+pub(crate) fn cache_dir(env: &str, name: &str) -> anyhow::Result<PathBuf> {
+    match std::env::var_os(env) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => {
+            Ok(PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache/precis").join(name))
+        }
+    }
+}
+
+/// The 1, 5 and 15 minute load averages, for benchmark reports.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}

@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use crate::status;
+use crate::{load_average, status};
 
 /// Options of the task, from its command line.
 struct Options {
@@ -128,10 +128,7 @@ fn parse(root: &Path, args: &[String]) -> anyhow::Result<Options> {
 /// The peers' Python environment, outside the repository: `$PRECIS_PEERS_VENV`, else
 /// `~/.cache/precis/peers`. Created and filled through pip on first use.
 fn peers_venv() -> anyhow::Result<PathBuf> {
-    let venv = match std::env::var_os("PRECIS_PEERS_VENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache/precis/peers"),
-    };
+    let venv = crate::cache_dir("PRECIS_PEERS_VENV", "peers")?;
     let python = venv.join("bin/python");
     let ready = python.is_file()
         && Command::new(&python)
@@ -191,12 +188,6 @@ fn flops_per_token(model: &Path) -> anyhow::Result<f64> {
     let get = |key: &str| config[key].as_f64().with_context(|| format!("config.json has no {key}"));
     let (h, i, layers) = (get("hidden_size")?, get("intermediate_size")?, get("num_hidden_layers")?);
     Ok(2.0 * layers * (4.0 * h * h + 2.0 * h * i))
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn median(values: &[f64]) -> f64 {

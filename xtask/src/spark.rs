@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::load_average;
+
 const USAGE: &str = "cargo xtask bench-spark [--sets N] [--partitions N] [--master local[2]]";
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
@@ -168,10 +170,4 @@ fn tree_rss_bytes(root: u32) -> u64 {
         false
     };
     rss.iter().filter(|(pid, _)| descends(**pid)).map(|(_, bytes)| bytes).sum()
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
