@@ -100,10 +100,7 @@ impl Format {
     fn step(self, values: &[f32]) -> u32 {
         match self {
             Format::F32 => values[0].to_bits(),
-            Format::Bf16 => {
-                let second = values.get(1).copied().unwrap_or(0.0);
-                u32::from(bf16_bits(values[0])) | (u32::from(bf16_bits(second)) << 16)
-            }
+            Format::Bf16 => bf16_pair(values[0], values.get(1).copied().unwrap_or(0.0)),
         }
     }
 }
@@ -118,6 +115,13 @@ pub fn bf16_bits(x: f32) -> u16 {
     if x.is_nan() { quiet_nan } else { rounded }
 }
 
+/// One [`Format::Bf16`] step: `first` in the low half, `second` in the high half (the order
+/// `vdpbf16ps` pairs them in).
+#[inline(always)]
+fn bf16_pair(first: f32, second: f32) -> u32 {
+    u32::from(bf16_bits(first)) | (u32::from(bf16_bits(second)) << 16)
+}
+
 /// Rows of `k` f32 values as rows of `k.div_ceil(2)` bf16 pairs (the [`Format::Bf16`] steps).
 fn to_bf16_pairs(isa: Isa, x: &[f32], k: usize, out: &mut [u32]) {
     multiversion!(isa, to_bf16_pairs_avx512(x: &[f32], k: usize, out: &mut [u32]) {
@@ -125,10 +129,10 @@ fn to_bf16_pairs(isa: Isa, x: &[f32], k: usize, out: &mut [u32]) {
         for (row, out) in x.chunks_exact(k).zip(out.chunks_exact_mut(steps)) {
             let (pairs, odd) = row.as_chunks::<2>();
             for (o, [a, b]) in out.iter_mut().zip(pairs) {
-                *o = u32::from(bf16_bits(*a)) | (u32::from(bf16_bits(*b)) << 16);
+                *o = bf16_pair(*a, *b);
             }
             if let [last] = odd {
-                out[steps - 1] = u32::from(bf16_bits(*last));
+                out[steps - 1] = bf16_pair(*last, 0.0);
             }
         }
     })
