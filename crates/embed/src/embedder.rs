@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use candle_core::Device;
 use candle_nn::VarBuilder;
 use ndarray::Array2;
+use rayon::prelude::*;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::batch::{BatchParams, ValidBatchParams};
@@ -189,8 +190,27 @@ impl Embedder {
         self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
-    /// Runs one batch; returns `batch × dim` values, row-major.
+    /// Runs one batch; returns `batch × dim` values, row-major. On the CPU the batch is cut into one
+    /// part per thread, with about equal tokens, and the parts run side by side: each thread then
+    /// runs whole layers on its own rows, instead of every layer's kernels forking and joining
+    /// across threads (each fork wakes a sleeping thread; each join waits for the slowest chunk).
     fn forward(&self, batch: &[&Encoding]) -> Result<Vec<f32>> {
+        let parts = if self.device.is_cpu() { rayon::current_num_threads().min(batch.len()) } else { 1 };
+        if parts <= 1 {
+            return self.forward_part(batch);
+        }
+        let lengths: Vec<usize> = batch.iter().map(|e| e.len()).collect();
+        let pieces: Vec<&[&Encoding]> = split_even(&lengths, parts).into_iter().map(|r| &batch[r]).collect();
+        let outputs: Vec<Result<Vec<f32>>> = pieces.into_par_iter().map(|piece| self.forward_part(piece)).collect();
+        let mut all = Vec::with_capacity(batch.len() * self.dim());
+        for output in outputs {
+            all.extend(output?);
+        }
+        Ok(all)
+    }
+
+    /// Runs one part of a batch on the calling thread's share of the pool.
+    fn forward_part(&self, batch: &[&Encoding]) -> Result<Vec<f32>> {
         let mut tokens = TokenBatch::default();
         for encoding in batch {
             tokens.push(encoding.get_ids(), encoding.get_type_ids());
@@ -201,5 +221,49 @@ impl Embedder {
             pooled = l2_normalize(&pooled)?;
         }
         Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
+    }
+}
+
+/// Cuts `0..weights.len()` into at most `parts` contiguous, non-empty ranges of about equal total
+/// weight.
+fn split_even(weights: &[usize], parts: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = weights.iter().sum();
+    let mut ranges = Vec::with_capacity(parts);
+    let (mut start, mut sum) = (0, 0);
+    for (i, &w) in weights.iter().enumerate() {
+        sum += w;
+        // Close the current range once it reaches its share of the total.
+        if sum * parts >= total * (ranges.len() + 1) && ranges.len() + 1 < parts {
+            ranges.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < weights.len() {
+        ranges.push(start..weights.len());
+    }
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_even;
+
+    #[test]
+    fn splits_cover_every_item_once_with_even_weight() {
+        assert_eq!(split_even(&[5, 5, 5, 5], 2), vec![0..2, 2..4]);
+        assert_eq!(split_even(&[30, 10, 10, 10], 2), vec![0..1, 1..4]);
+        assert_eq!(split_even(&[1, 1, 1], 3), vec![0..1, 1..2, 2..3]);
+        assert_eq!(split_even(&[7], 4), vec![0..1]);
+        let weights: Vec<usize> = (0..37).map(|i| 3 + i % 11).collect();
+        let ranges = split_even(&weights, 4);
+        assert_eq!(ranges.len(), 4);
+        assert_eq!(ranges.first().unwrap().start, 0);
+        assert_eq!(ranges.last().unwrap().end, weights.len());
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start && !w[0].is_empty()));
+        let total: usize = weights.iter().sum();
+        for r in &ranges {
+            let share: usize = weights[r.clone()].iter().sum();
+            assert!(share.abs_diff(total / 4) <= 13, "{r:?} holds {share} of {total}");
+        }
     }
 }
