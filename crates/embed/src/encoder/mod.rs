@@ -177,11 +177,21 @@ impl Encoder {
     /// Token vectors of the last layer, `tokens × hidden`, sequences end to end as in `batch`.
     pub fn forward(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let tokens = batch.ids.len();
-        let ids = Tensor::from_slice(&batch.ids, tokens, &self.device)?;
-        let type_ids = Tensor::from_slice(&batch.type_ids, tokens, &self.device)?;
-        let positions = Tensor::from_slice(&batch.positions, tokens, &self.device)?;
-        let embedded = ((self.word.embedding(&ids)? + self.position.embedding(&positions)?)?
-            + self.token_type.embedding(&type_ids)?)?;
+        let embedded = match self.kernels {
+            Kernels::Fused { .. } => {
+                let hidden = self.word.dim(1)?;
+                let tables = [&self.word, &self.position, &self.token_type];
+                let summed = summed_embeddings(tables, [&batch.ids, &batch.positions, &batch.type_ids], hidden)?;
+                Tensor::from_vec(summed, (tokens, hidden), &self.device)?
+            }
+            Kernels::Composed => {
+                let ids = Tensor::from_slice(&batch.ids, tokens, &self.device)?;
+                let type_ids = Tensor::from_slice(&batch.type_ids, tokens, &self.device)?;
+                let positions = Tensor::from_slice(&batch.positions, tokens, &self.device)?;
+                ((self.word.embedding(&ids)? + self.position.embedding(&positions)?)?
+                    + self.token_type.embedding(&type_ids)?)?
+            }
+        };
         let mut x = self.embedding_norm.forward(&embedded)?;
         for layer in &self.layers {
             x = self.layer_forward(layer, &x, &batch.lengths)?;
@@ -279,6 +289,32 @@ impl Module for Dense {
             Dense::Packed(_) => candle_core::bail!("packed weights run through the fused kernels"),
         }
     }
+}
+
+/// Each token's rows of the embedding `tables` (f32, on the CPU) summed in order, `tokens × hidden`.
+/// Done here rather than with candle's adds: candle runs elementwise ops on tensors this large on its
+/// own thread pool, whose threads then spin waiting for more work, taking the CPU from the kernels.
+fn summed_embeddings(tables: [&Tensor; 3], indices: [&[u32]; 3], hidden: usize) -> candle_core::Result<Vec<f32>> {
+    let guards = tables.map(Tensor::storage_and_layout);
+    let mut rows = Vec::with_capacity(tables.len());
+    for (storage, layout) in &guards {
+        let candle_core::Storage::Cpu(storage) = &**storage else {
+            candle_core::bail!("fused kernels need embedding tables on the CPU");
+        };
+        rows.push(cpu_f32(storage, layout)?);
+    }
+    let tokens = indices[0].len();
+    let mut out = vec![0f32; tokens * hidden];
+    for (t, row) in out.chunks_exact_mut(hidden).enumerate() {
+        for (table, ids) in rows.iter().zip(indices) {
+            let at = ids[t] as usize * hidden;
+            let Some(source) = table.get(at..at + hidden) else {
+                candle_core::bail!("index {} is outside an embedding table of {} rows", ids[t], table.len() / hidden);
+            };
+            row.iter_mut().zip(source).for_each(|(o, s)| *o += s);
+        }
+    }
+    Ok(out)
 }
 
 /// The contiguous `f32` data of a CPU tensor.
