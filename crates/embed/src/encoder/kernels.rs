@@ -386,6 +386,8 @@ fn micro_kernel(isa: Isa, format: Format, tile: Tile<'_>, depth: usize, a: Rows<
     portable_kernel(format, tile, depth, a, panel, c);
 }
 
+// Never inlined: its accumulators would give `micro_kernel`, called per tile, a large stack frame.
+#[inline(never)]
 fn portable_kernel(format: Format, tile: Tile<'_>, depth: usize, a: Rows<'_>, panel: &[u32], c: &mut [f32]) {
     let Tile { rows, cols, ldc, bias } = tile;
     let (steps, stride, packed) = a.parts();
