@@ -25,6 +25,8 @@
 //! ```
 #![allow(unsafe_code)] // SIMD intrinsics; every unsafe block states its bounds argument.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 /// Runs `$body` compiled for AVX-512 when `$isa` says the CPU has it, else for the build target.
@@ -212,6 +214,22 @@ pub enum Epilogue<'a> {
 /// `out = epilogue(x · Wᵀ + b)` for `x` of `rows × inputs`, `out` of `rows × outputs`, row-major.
 /// Rows are split across rayon's pool.
 pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>, out: &mut [f32]) {
+    linear_uninit(isa, x, layer, epilogue, as_uninit(out));
+}
+
+/// [`linear`] into a new vector: `rows × outputs` values.
+pub fn linear_to_vec(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>) -> Vec<f32> {
+    let len = x.len() / layer.inputs * layer.outputs;
+    let mut out = Vec::with_capacity(len);
+    linear_uninit(isa, x, layer, epilogue, &mut out.spare_capacity_mut()[..len]);
+    // SAFETY: `linear_uninit` wrote every element (the first depth slab stores every output).
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// [`linear`] into memory that need not be initialized: the first depth slab writes every output
+/// before anything reads it, so output buffers are not zeroed first (a pass over every activation).
+fn linear_uninit(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>, out: &mut [MaybeUninit<f32>]) {
     let (k, n) = (layer.inputs, layer.outputs);
     let rows = x.len() / k;
     assert_eq!(x.len(), rows * k, "input rows are {k} wide");
@@ -228,6 +246,8 @@ pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>,
     x.par_chunks(chunk_rows * k).zip(out.par_chunks_mut(chunk_rows * n)).enumerate().for_each(|(c, (x, out))| {
         let first_row = c * chunk_rows;
         linear_rows(isa, x, layer, out);
+        // SAFETY: `linear_rows` wrote every element of the chunk.
+        let out = unsafe { assume_init(out) };
         let rows_here = out.len() / n;
         match epilogue {
             Epilogue::None => {}
@@ -244,41 +264,27 @@ pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>,
 }
 
 /// The product for one chunk of rows, blocked over depth so a panel slice stays in L1 while every
-/// row block of the chunk passes over it.
-fn linear_rows(isa: Isa, x: &[f32], layer: &PackedLinear, out: &mut [f32]) {
-    let (k, n, steps) = (layer.inputs, layer.outputs, layer.steps);
+/// row block of the chunk passes over it. The micro-kernel reads input rows where they lie: packing
+/// them into a step-major block first measured 3–9% slower end to end (f32, batch 16–64).
+fn linear_rows(isa: Isa, x: &[f32], layer: &PackedLinear, out: &mut [MaybeUninit<f32>]) {
+    let (k, steps) = (layer.inputs, layer.steps);
     let rows = x.len() / k;
-    let n_panels = n.div_ceil(NR);
-    match layer.format {
-        // f32 rows are packed per depth slab: the micro-kernel then reads one stream (measured
-        // 5–14% faster than reading the rows where they lie).
-        Format::F32 => {
-            let blocks = rows.div_ceil(MR);
-            let mut packed = vec![0u32; blocks * MR * KC.min(steps)];
-            for s0 in (0..steps).step_by(KC) {
-                let depth = KC.min(steps - s0);
-                pack_rows(isa, bits(x), steps, s0, depth, &mut packed);
-                for p in 0..n_panels {
-                    for b in 0..blocks {
-                        let a = Rows::Packed(&packed[b * MR * depth..(b + 1) * MR * depth]);
-                        product(isa, layer, (b * MR, rows), (s0, depth), p, a, out);
-                    }
-                }
-            }
-        }
-        // bf16 rows are converted once and read where they lie: the conversion is already a pass
-        // over the rows, and a second (packing) pass measured slower than the strided reads.
+    let converted;
+    let src: &[u32] = match layer.format {
+        Format::F32 => bits(x),
         Format::Bf16 => {
             let mut pairs = vec![0u32; rows * steps];
             to_bf16_pairs(isa, x, k, &mut pairs);
-            for s0 in (0..steps).step_by(KC) {
-                let depth = KC.min(steps - s0);
-                for p in 0..n_panels {
-                    for r0 in (0..rows).step_by(MR) {
-                        let a = Rows::Strided { steps: &pairs[r0 * steps + s0..], stride: steps };
-                        product(isa, layer, (r0, rows), (s0, depth), p, a, out);
-                    }
-                }
+            converted = pairs;
+            &converted
+        }
+    };
+    for s0 in (0..steps).step_by(KC) {
+        let depth = KC.min(steps - s0);
+        for p in 0..layer.outputs.div_ceil(NR) {
+            for r0 in (0..rows).step_by(MR) {
+                let a = Rows { steps: &src[r0 * steps + s0..], stride: steps };
+                product(isa, layer, (r0, rows), (s0, depth), p, a, out);
             }
         }
     }
@@ -293,7 +299,7 @@ fn product(
     (s0, depth): (usize, usize),
     p: usize,
     a: Rows<'_>,
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
 ) {
     let n = layer.outputs;
     let panel = &layer.panel(p)[s0 * NR..(s0 + depth) * NR];
@@ -302,46 +308,11 @@ fn product(
     micro_kernel(isa, layer.format, tile, depth, a, panel, &mut out[r0 * n + p * NR..]);
 }
 
-/// Input rows for a micro-kernel.
+/// Input rows for a micro-kernel: step `s` of row `r` is `steps[r * stride + s]`.
 #[derive(Clone, Copy)]
-enum Rows<'a> {
-    /// Step `s` of row `r` is `steps[r * stride + s]`: rows read where they lie.
-    Strided { steps: &'a [u32], stride: usize },
-    /// [`MR`] rows, step-major, as [`pack_rows`] writes them: step `s` of row `r` is
-    /// `steps[s * MR + r]`.
-    Packed(&'a [u32]),
-}
-
-impl Rows<'_> {
-    /// The steps, the distance between rows, and whether they are packed.
-    fn parts(&self) -> (&[u32], usize, bool) {
-        match *self {
-            Rows::Strided { steps, stride } => (steps, stride, false),
-            Rows::Packed(steps) => (steps, 1, true),
-        }
-    }
-}
-
-/// Copies steps `s0..s0+depth` of every row of `src` (`rows × steps`, row-major) into blocks of
-/// [`MR`] rows, step-major within a block (`a[s * MR + r]`), so the micro-kernel reads one stream.
-/// Missing rows are zero. The loop reads [`MR`] row streams and writes whole [`MR`]-value groups,
-/// with every bound checked once, up front.
-fn pack_rows(isa: Isa, src: &[u32], steps: usize, s0: usize, depth: usize, packed: &mut [u32]) {
-    multiversion!(isa, pack_rows_avx512(src: &[u32], steps: usize, s0: usize, depth: usize, packed: &mut [u32]) {
-        let rows = src.len() / steps;
-        let zeros = [0u32; KC];
-        for (b, block) in packed.chunks_exact_mut(MR * depth).take(rows.div_ceil(MR)).enumerate() {
-            let streams: [&[u32]; MR] = std::array::from_fn(|r| {
-                let row = b * MR + r;
-                if row < rows { &src[row * steps + s0..][..depth] } else { &zeros[..depth] }
-            });
-            for (s, group) in block.as_chunks_mut::<MR>().0.iter_mut().enumerate() {
-                for r in 0..MR {
-                    group[r] = streams[r][s];
-                }
-            }
-        }
-    })
+struct Rows<'a> {
+    steps: &'a [u32],
+    stride: usize,
 }
 
 /// Where a micro-kernel writes: `rows × cols` of `c`, rows `ldc` apart, starting from `bias` when
@@ -355,26 +326,29 @@ struct Tile<'a> {
 }
 
 /// `c[r][j] (+)= Σ_s a[r][s] · panel[s][j]` over 32-bit steps in `format`.
-fn micro_kernel(isa: Isa, format: Format, tile: Tile<'_>, depth: usize, a: Rows<'_>, panel: &[u32], c: &mut [f32]) {
+fn micro_kernel(
+    isa: Isa,
+    format: Format,
+    tile: Tile<'_>,
+    depth: usize,
+    a: Rows<'_>,
+    panel: &[u32],
+    c: &mut [MaybeUninit<f32>],
+) {
     assert!(tile.rows >= 1 && tile.rows <= MR && tile.cols <= NR && panel.len() >= depth * NR);
-    let (steps, stride, packed) = a.parts();
-    match a {
-        Rows::Strided { .. } => assert!(steps.len() >= (tile.rows - 1) * stride + depth),
-        Rows::Packed(_) => assert!(steps.len() >= depth * MR),
-    }
+    let Rows { steps, stride } = a;
+    assert!(steps.len() >= (tile.rows - 1) * stride + depth);
     assert!(c.len() >= (tile.rows - 1) * tile.ldc + tile.cols);
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 && (format == Format::F32 || std::arch::is_x86_feature_detected!("avx512bf16")) {
         let bf16 = format == Format::Bf16;
         macro_rules! dispatch {
             ($($r:literal)*) => {
-                match (tile.rows, bf16, packed) {
+                match (tile.rows, bf16) {
                     // SAFETY: AVX-512F (and BF16 for bf16 panels) were detected at run time, and
                     // the asserts above bound every read and write the kernel makes.
-                    $(($r, false, false) => unsafe { avx512::kernel_f32::<$r, false>(tile, depth, steps, stride, panel, c) },
-                      ($r, false, true) => unsafe { avx512::kernel_f32::<$r, true>(tile, depth, steps, stride, panel, c) },
-                      ($r, true, false) => unsafe { avx512::kernel_bf16::<$r, false>(tile, depth, steps, stride, panel, c) },
-                      ($r, true, true) => unsafe { avx512::kernel_bf16::<$r, true>(tile, depth, steps, stride, panel, c) },)*
+                    $(($r, false) => unsafe { avx512::kernel_f32::<$r>(tile, depth, steps, stride, panel, c) },
+                      ($r, true) => unsafe { avx512::kernel_bf16::<$r>(tile, depth, steps, stride, panel, c) },)*
                     _ => unreachable!("row blocks hold 1..=MR rows"),
                 }
             };
@@ -388,20 +362,28 @@ fn micro_kernel(isa: Isa, format: Format, tile: Tile<'_>, depth: usize, a: Rows<
 
 // Never inlined: its accumulators would give `micro_kernel`, called per tile, a large stack frame.
 #[inline(never)]
-fn portable_kernel(format: Format, tile: Tile<'_>, depth: usize, a: Rows<'_>, panel: &[u32], c: &mut [f32]) {
+fn portable_kernel(
+    format: Format,
+    tile: Tile<'_>,
+    depth: usize,
+    a: Rows<'_>,
+    panel: &[u32],
+    c: &mut [MaybeUninit<f32>],
+) {
     let Tile { rows, cols, ldc, bias } = tile;
-    let (steps, stride, packed) = a.parts();
+    let Rows { steps, stride } = a;
     let mut acc = [[0f32; NR]; MR];
     for (r, row) in acc.iter_mut().enumerate().take(rows) {
         match bias {
             Some(bias) => row.copy_from_slice(&bias[..NR]),
-            None => row[..cols].copy_from_slice(&c[r * ldc..r * ldc + cols]),
+            // SAFETY: without a bias, `c` holds the previous depth slab's sums.
+            None => row[..cols].copy_from_slice(unsafe { assume_init(&mut c[r * ldc..r * ldc + cols]) }),
         }
     }
     for s in 0..depth {
         let b: &[u32; NR] = panel[s * NR..(s + 1) * NR].try_into().expect("panel rows are NR wide");
         for (r, row) in acc.iter_mut().enumerate().take(rows) {
-            let av = if packed { steps[s * MR + r] } else { steps[r * stride + s] };
+            let av = steps[r * stride + s];
             match format {
                 Format::F32 => {
                     let av = f32::from_bits(av);
@@ -419,7 +401,9 @@ fn portable_kernel(format: Format, tile: Tile<'_>, depth: usize, a: Rows<'_>, pa
         }
     }
     for (r, row) in acc.iter().enumerate().take(rows) {
-        c[r * ldc..r * ldc + cols].copy_from_slice(&row[..cols]);
+        c[r * ldc..r * ldc + cols].iter_mut().zip(&row[..cols]).for_each(|(c, &v)| {
+            c.write(v);
+        });
     }
 }
 
@@ -427,13 +411,9 @@ fn portable_kernel(format: Format, tile: Tile<'_>, depth: usize, a: Rows<'_>, pa
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{MR, NR, Tile};
+    use std::mem::MaybeUninit;
 
-    /// Where row `r`'s step sits relative to row 0's: packed rows are adjacent.
-    #[inline(always)]
-    fn row_offset<const PACKED: bool>(r: usize, stride: usize) -> usize {
-        if PACKED { r } else { r * stride }
-    }
+    use super::{NR, Tile};
 
     /// Masks selecting the first `cols` of the 2 × 16 lanes.
     fn masks(cols: usize) -> (__mmask16, __mmask16) {
@@ -494,18 +474,18 @@ mod avx512 {
     /// step broadcasts one input value per row against 32 weights.
     ///
     /// # Safety
-    /// AVX-512F; `a` holds `depth × MR` steps when `PACKED`, else reaches `(R - 1) * stride + depth`;
-    /// `panel` holds `depth × NR`; `c` reaches `(R - 1) * ldc + cols` elements.
+    /// AVX-512F; `a` reaches `(R - 1) * stride + depth` steps, `panel` holds `depth × NR`, and `c`
+    /// reaches `(R - 1) * ldc + cols` elements.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn kernel_f32<const R: usize, const PACKED: bool>(
+    pub(super) unsafe fn kernel_f32<const R: usize>(
         tile: Tile<'_>,
         depth: usize,
         a: &[u32],
         stride: usize,
         panel: &[u32],
-        c: &mut [f32],
+        c: &mut [MaybeUninit<f32>],
     ) {
-        let c = c.as_mut_ptr();
+        let c = c.as_mut_ptr().cast::<f32>();
         // SAFETY: every pointer stays within the bounds above.
         unsafe {
             let (mut lo, mut hi) = start::<R>(tile, c);
@@ -514,11 +494,11 @@ mod avx512 {
                 let b0 = _mm512_loadu_ps(bp);
                 let b1 = _mm512_loadu_ps(bp.add(16));
                 for r in 0..R {
-                    let av = _mm512_set1_ps(*ap.add(row_offset::<PACKED>(r, stride)));
+                    let av = _mm512_set1_ps(*ap.add(r * stride));
                     lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
                     hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
                 }
-                ap = ap.add(if PACKED { MR } else { 1 });
+                ap = ap.add(1);
                 bp = bp.add(NR);
             }
             finish::<R>(tile, c, &lo, &hi);
@@ -531,15 +511,15 @@ mod avx512 {
     /// # Safety
     /// AVX-512F and AVX-512 BF16; bounds as [`kernel_f32`].
     #[target_feature(enable = "avx512f,avx512bf16")]
-    pub(super) unsafe fn kernel_bf16<const R: usize, const PACKED: bool>(
+    pub(super) unsafe fn kernel_bf16<const R: usize>(
         tile: Tile<'_>,
         depth: usize,
         a: &[u32],
         stride: usize,
         panel: &[u32],
-        c: &mut [f32],
+        c: &mut [MaybeUninit<f32>],
     ) {
-        let c = c.as_mut_ptr();
+        let c = c.as_mut_ptr().cast::<f32>();
         // SAFETY: every pointer stays within the bounds above; the transmutes reinterpret 512 bits
         // of packed bf16 pairs as the intrinsic's bf16 vector type.
         unsafe {
@@ -549,11 +529,11 @@ mod avx512 {
                 let b0: __m512bh = std::mem::transmute(_mm512_loadu_si512(bp.cast()));
                 let b1: __m512bh = std::mem::transmute(_mm512_loadu_si512(bp.add(16).cast()));
                 for r in 0..R {
-                    let av: __m512bh = std::mem::transmute(_mm512_set1_epi32(*ap.add(row_offset::<PACKED>(r, stride))));
+                    let av: __m512bh = std::mem::transmute(_mm512_set1_epi32(*ap.add(r * stride)));
                     lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
                     hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
                 }
-                ap = ap.add(if PACKED { MR } else { 1 });
+                ap = ap.add(1);
                 bp = bp.add(NR);
             }
             finish::<R>(tile, c, &lo, &hi);
@@ -630,6 +610,20 @@ pub fn gelu_tanh_in_place(isa: Isa, xs: &mut [f32]) {
 /// values side by side, heads contiguous within each); `lengths` gives each sequence's token count,
 /// in order. Writes `tokens × hidden` into `out`. No mask is needed: no sequence has padding.
 pub fn attention(isa: Isa, qkv: &[f32], lengths: &[usize], heads: usize, out: &mut [f32]) {
+    attention_uninit(isa, qkv, lengths, heads, as_uninit(out));
+}
+
+/// [`attention`] into a new vector: `tokens × hidden` values.
+pub fn attention_to_vec(isa: Isa, qkv: &[f32], lengths: &[usize], heads: usize) -> Vec<f32> {
+    let len = qkv.len() / 3;
+    let mut out = Vec::with_capacity(len);
+    attention_uninit(isa, qkv, lengths, heads, &mut out.spare_capacity_mut()[..len]);
+    // SAFETY: every head of every token is written by the weighted sum of values.
+    unsafe { out.set_len(len) };
+    out
+}
+
+fn attention_uninit(isa: Isa, qkv: &[f32], lengths: &[usize], heads: usize, out: &mut [MaybeUninit<f32>]) {
     let hidden = out.len() / lengths.iter().sum::<usize>().max(1);
     assert_eq!((hidden / heads) * heads, hidden, "hidden size divides into heads");
     assert_eq!(qkv.len(), out.len() * 3, "qkv is tokens × 3·hidden");
@@ -660,8 +654,15 @@ struct AttentionScratch {
 /// and the values are laid out as weight panels; queries, then the softmax weights, are read in place.
 /// Scores for a block of [`MR`] queries, softmax, then the weighted sum of values, while the block's
 /// scores are still in L1.
-fn attend(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], scratch: &mut AttentionScratch) {
-    multiversion!(isa, attend_avx512(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], scratch: &mut AttentionScratch) {
+fn attend(
+    isa: Isa,
+    qkv: &[f32],
+    heads: usize,
+    hidden: usize,
+    out: &mut [MaybeUninit<f32>],
+    scratch: &mut AttentionScratch,
+) {
+    multiversion!(isa, attend_avx512(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [MaybeUninit<f32>], scratch: &mut AttentionScratch) {
     const LANES: usize = 16;
     let len = out.len() / hidden;
     let head_dim = hidden / heads;
@@ -693,11 +694,11 @@ fn attend(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], s
         }
         for i0 in (0..len).step_by(MR) {
             let rows = MR.min(len - i0);
-            let queries = Rows::Strided { steps: bits(&qkv[i0 * 3 * hidden + q_at..]), stride: 3 * hidden };
+            let queries = Rows { steps: bits(&qkv[i0 * 3 * hidden + q_at..]), stride: 3 * hidden };
             for p in 0..key_panels {
                 let tile = Tile { rows, cols: NR.min(len - p * NR), ldc: width, bias: Some(&zeros) };
                 let panel = bits(&keys[p * head_dim * NR..(p + 1) * head_dim * NR]);
-                micro_kernel(isa, Format::F32, tile, head_dim, queries, panel, &mut scores[p * NR..]);
+                micro_kernel(isa, Format::F32, tile, head_dim, queries, panel, as_uninit(&mut scores[p * NR..]));
             }
             for s in scores.chunks_exact_mut(width).take(rows) {
                 // Padding lanes get a score far below any real one: their exp (e⁻⁸⁷) vanishes next
@@ -723,7 +724,7 @@ fn attend(isa: Isa, qkv: &[f32], heads: usize, hidden: usize, out: &mut [f32], s
                     chunk.iter_mut().for_each(|v| *v *= norm);
                 }
             }
-            let weights = Rows::Strided { steps: bits(scores), stride: width };
+            let weights = Rows { steps: bits(scores), stride: width };
             for p in 0..value_panels {
                 let tile = Tile { rows, cols: NR.min(head_dim - p * NR), ldc: hidden, bias: Some(&zeros) };
                 let panel = bits(&values[p * len * NR..(p + 1) * len * NR]);
@@ -750,6 +751,19 @@ fn fold_lanes(mut lanes: [f32; 16], combine: impl Fn(f32, f32) -> f32) -> f32 {
         }
     }
     lanes[0]
+}
+
+/// Initialized values as memory a kernel may overwrite (it only ever writes initialized values).
+fn as_uninit(values: &mut [f32]) -> &mut [MaybeUninit<f32>] {
+    // SAFETY: same layout; the kernels never write uninitialized values through the result.
+    unsafe { &mut *(values as *mut [f32] as *mut [MaybeUninit<f32>]) }
+}
+
+/// # Safety
+/// Every element of `values` has been written.
+unsafe fn assume_init(values: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    // SAFETY: same layout; the caller guarantees every element is initialized.
+    unsafe { &mut *(values as *mut [MaybeUninit<f32>] as *mut [f32]) }
 }
 
 /// `f32` values as the 32-bit steps the micro-kernel reads.
@@ -813,6 +827,7 @@ mod tests {
                 linear(isa, &x, &layer, Epilogue::None, &mut got);
                 let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
                 assert!(worst < 1e-4, "{isa:?} {rows}x{k}x{n}: off by {worst}");
+                assert_eq!(linear_to_vec(isa, &x, &layer, Epilogue::None), got);
             }
         }
     }
@@ -831,6 +846,7 @@ mod tests {
                 linear(isa, &x, &layer, Epilogue::None, &mut got);
                 let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
                 assert!(worst < 1e-4, "{isa:?} {rows}x{k}x{n}: off by {worst}");
+                assert_eq!(linear_to_vec(isa, &x, &layer, Epilogue::None), got);
             }
         }
     }
@@ -898,9 +914,11 @@ mod tests {
             let hidden = heads * head_dim;
             let qkv = pseudo_random(tokens * 3 * hidden, 8);
             for isa in isas() {
-                let mut out = vec![0.0; tokens * hidden];
+                // NaN first: every output must be written.
+                let mut out = vec![f32::NAN; tokens * hidden];
                 attention(isa, &qkv, &lengths, heads, &mut out);
                 check_attention(&qkv, &lengths, heads, head_dim, &out);
+                assert_eq!(attention_to_vec(isa, &qkv, &lengths, heads), out);
             }
         }
     }

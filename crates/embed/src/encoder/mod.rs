@@ -350,14 +350,13 @@ impl CustomOp1 for FusedLinear<'_> {
         let layer = self.dense.packed()?;
         let x = cpu_f32(storage, layout)?;
         let rows = rows_of(layout, layer.inputs())?;
-        let mut out = vec![0f32; rows * layer.outputs()];
         let epilogue = match self.activation {
             None => Epilogue::None,
             Some(Activation::Gelu) => Epilogue::Gelu,
             Some(Activation::GeluTanh) => Epilogue::GeluTanh,
             Some(Activation::Relu) => Epilogue::Relu,
         };
-        kernels::linear(self.isa, x, layer, epilogue, &mut out);
+        let out = kernels::linear_to_vec(self.isa, x, layer, epilogue);
         Ok((CpuStorage::F32(out), Shape::from((rows, layer.outputs()))))
     }
 }
@@ -385,9 +384,8 @@ impl CustomOp2 for FusedLinearAdd<'_> {
         if rows_of(residual_layout, layer.outputs())? != rows {
             candle_core::bail!("residual rows differ from input rows");
         }
-        let mut out = vec![0f32; rows * layer.outputs()];
         let residual = cpu_f32(residual, residual_layout)?;
-        kernels::linear(self.isa, cpu_f32(x, x_layout)?, layer, Epilogue::Add(residual), &mut out);
+        let out = kernels::linear_to_vec(self.isa, cpu_f32(x, x_layout)?, layer, Epilogue::Add(residual));
         Ok((CpuStorage::F32(out), Shape::from((rows, layer.outputs()))))
     }
 }
@@ -410,8 +408,7 @@ impl CustomOp1 for FusedAttention<'_> {
             candle_core::bail!("attention input is not tokens × 3·hidden for these sequences");
         }
         let hidden = width / 3;
-        let mut out = vec![0f32; tokens * hidden];
-        kernels::attention(self.isa, cpu_f32(storage, layout)?, self.lengths, self.heads, &mut out);
+        let out = kernels::attention_to_vec(self.isa, cpu_f32(storage, layout)?, self.lengths, self.heads);
         Ok((CpuStorage::F32(out), Shape::from((tokens, hidden))))
     }
 }
