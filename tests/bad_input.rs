@@ -354,6 +354,9 @@ fn batch_unreadable_input() {
     let mut cmd = precis();
     cmd.arg("batch").arg(c.dir.path().join("missing.jsonl")).arg("-o").arg(&c.output);
     fails(&mut cmd, &c.output, "cannot read");
+    // The reason once: the reporter skips a cause the message already carries.
+    let stderr = String::from_utf8_lossy(&run(&mut cmd).stderr).into_owned();
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
 }
 
 // `precis bench`
