@@ -209,12 +209,61 @@ pub enum Epilogue<'a> {
     Relu,
     /// Adds the residual (same shape as the output).
     Add(&'a [f32]),
+    /// Adds the residual, then layer-normalizes each row (BERT's sublayer output).
+    AddNorm(&'a [f32], RowNorm<'a>),
+}
+
+/// Layer normalization of rows: `(x − mean) / √(var + eps) · gamma + beta`, `gamma` and `beta` one
+/// per column.
+#[derive(Debug, Clone, Copy)]
+pub struct RowNorm<'a> {
+    /// Scale per column.
+    pub gamma: &'a [f32],
+    /// Shift per column.
+    pub beta: &'a [f32],
+    /// Added to the variance.
+    pub eps: f32,
+}
+
+/// Layer-normalizes every row of `rows` (row width: `norm.gamma.len()`) in place. Mean, then
+/// variance around it (two passes: no cancellation), in 16-lane partial sums so the loops vectorize.
+pub fn layer_norm_rows(isa: Isa, rows: &mut [f32], norm: RowNorm<'_>) {
+    multiversion!(isa, layer_norm_avx512(rows: &mut [f32], norm: RowNorm<'_>) {
+        let n = norm.gamma.len();
+        assert_eq!(norm.beta.len(), n, "one shift per column");
+        for row in rows.chunks_exact_mut(n) {
+            let mean = lane_sum(row, |v| v) / n as f32;
+            let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n as f32;
+            let inv_std = 1.0 / (var + norm.eps).sqrt();
+            for ((x, g), b) in row.iter_mut().zip(norm.gamma).zip(norm.beta) {
+                *x = (*x - mean) * inv_std * g + b;
+            }
+        }
+    })
 }
 
 /// `out = epilogue(x · Wᵀ + b)` for `x` of `rows × inputs`, `out` of `rows × outputs`, row-major.
 /// Rows are split across rayon's pool.
 pub fn linear(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'_>, out: &mut [f32]) {
     linear_uninit(isa, x, layer, epilogue, as_uninit(out));
+}
+
+/// `Σ f(v)` over `values`, in 16 partial sums (so the loop vectorizes) folded pairwise.
+#[inline(always)]
+fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    const LANES: usize = 16;
+    let (chunks, rest) = values.as_chunks::<LANES>();
+    let mut sums = [0.0; LANES];
+    for chunk in chunks {
+        for l in 0..LANES {
+            sums[l] += f(chunk[l]);
+        }
+    }
+    fold_lanes(sums, |a, b| a + b) + rest.iter().map(|&v| f(v)).sum::<f32>()
+}
+
+fn add(out: &mut [f32], residual: &[f32]) {
+    out.iter_mut().zip(residual).for_each(|(o, r)| *o += r);
 }
 
 /// [`linear`] into a new vector: `rows × outputs` values.
@@ -234,8 +283,11 @@ fn linear_uninit(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'
     let rows = x.len() / k;
     assert_eq!(x.len(), rows * k, "input rows are {k} wide");
     assert_eq!(out.len(), rows * n, "output is rows × {n}");
-    if let Epilogue::Add(residual) = epilogue {
+    if let Epilogue::Add(residual) | Epilogue::AddNorm(residual, _) = epilogue {
         assert_eq!(residual.len(), out.len(), "residual has the output's shape");
+    }
+    if let Epilogue::AddNorm(_, norm) = epilogue {
+        assert!(norm.gamma.len() == n && norm.beta.len() == n, "one scale and shift per output");
     }
     if rows == 0 {
         return;
@@ -254,10 +306,10 @@ fn linear_uninit(isa: Isa, x: &[f32], layer: &PackedLinear, epilogue: Epilogue<'
             Epilogue::Gelu => gelu_in_place(isa, out),
             Epilogue::GeluTanh => gelu_tanh_in_place(isa, out),
             Epilogue::Relu => out.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Epilogue::Add(residual) => {
-                for (o, r) in out.iter_mut().zip(&residual[first_row * n..(first_row + rows_here) * n]) {
-                    *o += r;
-                }
+            Epilogue::Add(residual) => add(out, &residual[first_row * n..(first_row + rows_here) * n]),
+            Epilogue::AddNorm(residual, norm) => {
+                add(out, &residual[first_row * n..(first_row + rows_here) * n]);
+                layer_norm_rows(isa, out, norm);
             }
         }
     });
@@ -886,6 +938,34 @@ mod tests {
                 let tanh = 0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v.powi(3))).tanh());
                 assert!((gelu_tanh[i] as f64 - tanh).abs() < 1e-5, "{} vs {tanh}", gelu_tanh[i]);
                 assert!((relu[i] - plain[i].max(0.0)).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn add_norm_normalizes_each_row_after_the_residual() {
+        // 40 columns: two 16-lane chunks and a remainder.
+        let (rows, k, n) = (7, 24, 40);
+        let x = pseudo_random(rows * k, 11);
+        let w = pseudo_random(n * k, 12);
+        let b = pseudo_random(n, 13);
+        let residual = pseudo_random(rows * n, 14);
+        let (gamma, beta) = (pseudo_random(n, 15), pseudo_random(n, 16));
+        let norm = RowNorm { gamma: &gamma, beta: &beta, eps: 1e-12 };
+        let layer = PackedLinear::new(Format::F32, &w, &b, n, k);
+        let plain = reference_linear(&x, &w, &b, k, n);
+        for isa in isas() {
+            let mut got = vec![f32::NAN; rows * n];
+            linear(isa, &x, &layer, Epilogue::AddNorm(&residual, norm), &mut got);
+            for r in 0..rows {
+                let row: Vec<f64> = (0..n).map(|j| f64::from(plain[r * n + j] + residual[r * n + j])).collect();
+                let mean = row.iter().sum::<f64>() / n as f64;
+                let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+                for j in 0..n {
+                    let want = (row[j] - mean) / (var + 1e-12).sqrt() * f64::from(gamma[j]) + f64::from(beta[j]);
+                    let got = f64::from(got[r * n + j]);
+                    assert!((got - want).abs() < 1e-5, "{isa:?} row {r} column {j}: {got} vs {want}");
+                }
             }
         }
     }

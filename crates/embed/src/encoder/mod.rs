@@ -75,7 +75,7 @@ pub(crate) struct Encoder {
     word: Tensor,
     position: Tensor,
     token_type: Tensor,
-    embedding_norm: LayerNorm,
+    embedding_norm: Norm,
     layers: Vec<EncoderLayer>,
     heads: usize,
     activation: Activation,
@@ -93,10 +93,40 @@ enum Activation {
 struct EncoderLayer {
     qkv: Dense,
     attention_out: Dense,
-    attention_norm: LayerNorm,
+    attention_norm: Norm,
     intermediate: Dense,
     output: Dense,
-    output_norm: LayerNorm,
+    output_norm: Norm,
+}
+
+/// A layer norm: candle's op for the composed path; for the fused one its parameters on the host,
+/// applied in the epilogue of the product before it.
+struct Norm {
+    layer: LayerNorm,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    fn load(vb: VarBuilder, size: usize, eps: f64) -> candle_core::Result<Self> {
+        let layer = candle_nn::layer_norm(size, eps, vb)?;
+        let host = |t: &Tensor| t.to_dtype(DType::F32)?.to_vec1::<f32>();
+        let gamma = host(layer.weight())?;
+        let beta = match layer.bias() {
+            Some(bias) => host(bias)?,
+            None => vec![0.0; size],
+        };
+        Ok(Norm { layer, gamma, beta, eps: eps as f32 })
+    }
+
+    fn rows(&self) -> kernels::RowNorm<'_> {
+        kernels::RowNorm { gamma: &self.gamma, beta: &self.beta, eps: self.eps }
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.layer.forward(x)
+    }
 }
 
 /// A linear layer: candle tensors for the composed path, packed panels for the fused one (which
@@ -130,7 +160,7 @@ impl Encoder {
         let word = emb.get((config.vocab_size, h), "word_embeddings.weight")?;
         let position = emb.get((config.max_position_embeddings, h), "position_embeddings.weight")?;
         let token_type = emb.get((config.type_vocab_size, h), "token_type_embeddings.weight")?;
-        let embedding_norm = candle_nn::layer_norm(h, eps, emb.pp("LayerNorm"))?;
+        let embedding_norm = Norm::load(emb.pp("LayerNorm"), h, eps)?;
 
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for i in 0..config.num_hidden_layers {
@@ -145,10 +175,10 @@ impl Encoder {
             layers.push(EncoderLayer {
                 qkv,
                 attention_out: Dense::load(attention.pp("output.dense"), h, h, pack)?,
-                attention_norm: candle_nn::layer_norm(h, eps, attention.pp("output.LayerNorm"))?,
+                attention_norm: Norm::load(attention.pp("output.LayerNorm"), h, eps)?,
                 intermediate: Dense::load(vb.pp("intermediate.dense"), h, config.intermediate_size, pack)?,
                 output: Dense::load(vb.pp("output.dense"), config.intermediate_size, h, pack)?,
-                output_norm: candle_nn::layer_norm(h, eps, vb.pp("output.LayerNorm"))?,
+                output_norm: Norm::load(vb.pp("output.LayerNorm"), h, eps)?,
             });
         }
         let activation = match config.hidden_act {
@@ -178,10 +208,11 @@ impl Encoder {
     pub fn forward(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let tokens = batch.ids.len();
         let embedded = match self.kernels {
-            Kernels::Fused { .. } => {
+            Kernels::Fused { isa, .. } => {
                 let hidden = self.word.dim(1)?;
                 let tables = [&self.word, &self.position, &self.token_type];
-                let summed = summed_embeddings(tables, [&batch.ids, &batch.positions, &batch.type_ids], hidden)?;
+                let mut summed = summed_embeddings(tables, [&batch.ids, &batch.positions, &batch.type_ids], hidden)?;
+                kernels::layer_norm_rows(isa, &mut summed, self.embedding_norm.rows());
                 Tensor::from_vec(summed, (tokens, hidden), &self.device)?
             }
             Kernels::Composed => {
@@ -192,7 +223,10 @@ impl Encoder {
                     + self.token_type.embedding(&type_ids)?)?
             }
         };
-        let mut x = self.embedding_norm.forward(&embedded)?;
+        let mut x = match self.kernels {
+            Kernels::Fused { .. } => embedded,
+            Kernels::Composed => self.embedding_norm.forward(&embedded)?,
+        };
         for layer in &self.layers {
             x = self.layer_forward(layer, &x, &batch.lengths)?;
         }
@@ -204,13 +238,17 @@ impl Encoder {
             Kernels::Fused { isa, .. } => {
                 let qkv = x.apply_op1_no_bwd(&FusedLinear { isa, dense: &layer.qkv, activation: None })?;
                 let context = qkv.apply_op1_no_bwd(&FusedAttention { isa, lengths, heads: self.heads })?;
-                let attended = context.apply_op2_no_bwd(x, &FusedLinearAdd { isa, dense: &layer.attention_out })?;
-                let attended = layer.attention_norm.forward(&attended)?;
+                let attended = context.apply_op2_no_bwd(
+                    x,
+                    &FusedLinearAdd { isa, dense: &layer.attention_out, norm: &layer.attention_norm },
+                )?;
                 let act = Some(self.activation);
                 let inner =
                     attended.apply_op1_no_bwd(&FusedLinear { isa, dense: &layer.intermediate, activation: act })?;
-                let out = inner.apply_op2_no_bwd(&attended, &FusedLinearAdd { isa, dense: &layer.output })?;
-                layer.output_norm.forward(&out)
+                inner.apply_op2_no_bwd(
+                    &attended,
+                    &FusedLinearAdd { isa, dense: &layer.output, norm: &layer.output_norm },
+                )
             }
             Kernels::Composed => {
                 let qkv = layer.qkv.forward(x)?;
@@ -361,10 +399,11 @@ impl CustomOp1 for FusedLinear<'_> {
     }
 }
 
-/// `x · Wᵀ + b + residual` with packed weights.
+/// `layer_norm(x · Wᵀ + b + residual)` with packed weights.
 struct FusedLinearAdd<'a> {
     isa: Isa,
     dense: &'a Dense,
+    norm: &'a Norm,
 }
 
 impl CustomOp2 for FusedLinearAdd<'_> {
@@ -385,7 +424,8 @@ impl CustomOp2 for FusedLinearAdd<'_> {
             candle_core::bail!("residual rows differ from input rows");
         }
         let residual = cpu_f32(residual, residual_layout)?;
-        let out = kernels::linear_to_vec(self.isa, cpu_f32(x, x_layout)?, layer, Epilogue::Add(residual));
+        let epilogue = Epilogue::AddNorm(residual, self.norm.rows());
+        let out = kernels::linear_to_vec(self.isa, cpu_f32(x, x_layout)?, layer, epilogue);
         Ok((CpuStorage::F32(out), Shape::from((rows, layer.outputs()))))
     }
 }
