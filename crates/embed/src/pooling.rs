@@ -85,15 +85,28 @@ impl Pooling {
                 let firsts: Vec<u32> = starts.iter().map(|&s| s as u32).collect();
                 hidden.index_select(&Tensor::from_vec(firsts, lengths.len(), &device)?, 0)?
             }
+            Pooling::Mean | Pooling::MeanSqrtLen if device.is_cpu() => {
+                // Each sequence's own rows summed in order, then scaled: the result does not depend
+                // on which other sequences share the batch (a product over all of the batch's
+                // tokens would, in its last bits, as its blocking follows the batch's size).
+                let dim = hidden.dim(1)?;
+                let values = hidden.flatten_all()?.to_vec1::<f32>()?;
+                let mut pooled = vec![0f32; lengths.len() * dim];
+                for ((&start, &len), out) in starts.iter().zip(lengths).zip(pooled.chunks_exact_mut(dim)) {
+                    for row in values[start * dim..(start + len) * dim].chunks_exact(dim) {
+                        out.iter_mut().zip(row).for_each(|(o, v)| *o += v);
+                    }
+                    let scale = self.scale(len);
+                    out.iter_mut().for_each(|o| *o *= scale);
+                }
+                Tensor::from_vec(pooled, (lengths.len(), dim), &device)?
+            }
             Pooling::Mean | Pooling::MeanSqrtLen => {
                 // One product with a (sequences × tokens) weight matrix: 1/len (or 1/√len) over
-                // each sequence's own tokens. The clamp mirrors sentence-transformers'
-                // `torch.clamp(sum_mask, min=1e-9)` for empty sequences.
+                // each sequence's own tokens.
                 let mut weights = vec![0f32; lengths.len() * tokens];
                 for (i, (&start, &len)) in starts.iter().zip(lengths).enumerate() {
-                    let count = (len as f32).max(1e-9);
-                    let w = if self == Pooling::Mean { 1.0 / count } else { 1.0 / count.sqrt() };
-                    weights[i * tokens + start..i * tokens + start + len].fill(w);
+                    weights[i * tokens + start..i * tokens + start + len].fill(self.scale(len));
                 }
                 Tensor::from_vec(weights, (lengths.len(), tokens), &device)?.matmul(&hidden)?
             }
@@ -107,6 +120,13 @@ impl Pooling {
             }
         };
         Ok(pooled)
+    }
+
+    /// The factor on a sequence's summed token vectors: 1/len or 1/√len. The clamp mirrors
+    /// sentence-transformers' `torch.clamp(sum_mask, min=1e-9)` for empty sequences.
+    fn scale(self, len: usize) -> f32 {
+        let count = (len as f32).max(1e-9);
+        if self == Pooling::Mean { 1.0 / count } else { 1.0 / count.sqrt() }
     }
 }
 
