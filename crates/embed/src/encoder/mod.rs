@@ -207,7 +207,7 @@ impl Encoder {
     /// Token vectors of the last layer, `tokens × hidden`, sequences end to end as in `batch`.
     pub fn forward(&self, batch: &TokenBatch) -> candle_core::Result<Tensor> {
         let tokens = batch.ids.len();
-        let embedded = match self.kernels {
+        let mut x = match self.kernels {
             Kernels::Fused { isa, .. } => {
                 let hidden = self.word.dim(1)?;
                 let tables = [&self.word, &self.position, &self.token_type];
@@ -219,13 +219,10 @@ impl Encoder {
                 let ids = Tensor::from_slice(&batch.ids, tokens, &self.device)?;
                 let type_ids = Tensor::from_slice(&batch.type_ids, tokens, &self.device)?;
                 let positions = Tensor::from_slice(&batch.positions, tokens, &self.device)?;
-                ((self.word.embedding(&ids)? + self.position.embedding(&positions)?)?
-                    + self.token_type.embedding(&type_ids)?)?
+                let embedded = ((self.word.embedding(&ids)? + self.position.embedding(&positions)?)?
+                    + self.token_type.embedding(&type_ids)?)?;
+                self.embedding_norm.forward(&embedded)?
             }
-        };
-        let mut x = match self.kernels {
-            Kernels::Fused { .. } => embedded,
-            Kernels::Composed => self.embedding_norm.forward(&embedded)?,
         };
         for layer in &self.layers {
             x = self.layer_forward(layer, &x, &batch.lengths)?;
