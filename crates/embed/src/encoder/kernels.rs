@@ -914,22 +914,27 @@ mod tests {
 
     #[test]
     fn epilogues_apply_after_the_bias() {
-        let (rows, k, n) = (5, 8, 4);
+        // 40 columns: two 16-lane chunks and a remainder for the row norm's sums.
+        let (rows, k, n) = (7, 24, 40);
         let x = pseudo_random(rows * k, 4);
         let w = pseudo_random(n * k, 5);
         let b = pseudo_random(n, 6);
         let residual = pseudo_random(rows * n, 7);
+        let (gamma, beta) = (pseudo_random(n, 15), pseudo_random(n, 16));
+        let norm = RowNorm { gamma: &gamma, beta: &beta, eps: 1e-12 };
         let layer = PackedLinear::new(Format::F32, &w, &b, n, k);
         let plain = reference_linear(&x, &w, &b, k, n);
         for isa in isas() {
-            let mut added = vec![0.0; rows * n];
-            linear(isa, &x, &layer, Epilogue::Add(&residual), &mut added);
-            let mut gelu = vec![0.0; rows * n];
-            linear(isa, &x, &layer, Epilogue::Gelu, &mut gelu);
-            let mut gelu_tanh = vec![0.0; rows * n];
-            linear(isa, &x, &layer, Epilogue::GeluTanh, &mut gelu_tanh);
-            let mut relu = vec![0.0; rows * n];
-            linear(isa, &x, &layer, Epilogue::Relu, &mut relu);
+            let run = |epilogue| {
+                let mut out = vec![f32::NAN; rows * n];
+                linear(isa, &x, &layer, epilogue, &mut out);
+                out
+            };
+            let added = run(Epilogue::Add(&residual));
+            let gelu = run(Epilogue::Gelu);
+            let gelu_tanh = run(Epilogue::GeluTanh);
+            let relu = run(Epilogue::Relu);
+            let normed = run(Epilogue::AddNorm(&residual, norm));
             for i in 0..rows * n {
                 assert!((added[i] - (plain[i] + residual[i])).abs() < 1e-5);
                 let v = plain[i] as f64;
@@ -939,31 +944,13 @@ mod tests {
                 assert!((gelu_tanh[i] as f64 - tanh).abs() < 1e-5, "{} vs {tanh}", gelu_tanh[i]);
                 assert!((relu[i] - plain[i].max(0.0)).abs() < 1e-5);
             }
-        }
-    }
-
-    #[test]
-    fn add_norm_normalizes_each_row_after_the_residual() {
-        // 40 columns: two 16-lane chunks and a remainder.
-        let (rows, k, n) = (7, 24, 40);
-        let x = pseudo_random(rows * k, 11);
-        let w = pseudo_random(n * k, 12);
-        let b = pseudo_random(n, 13);
-        let residual = pseudo_random(rows * n, 14);
-        let (gamma, beta) = (pseudo_random(n, 15), pseudo_random(n, 16));
-        let norm = RowNorm { gamma: &gamma, beta: &beta, eps: 1e-12 };
-        let layer = PackedLinear::new(Format::F32, &w, &b, n, k);
-        let plain = reference_linear(&x, &w, &b, k, n);
-        for isa in isas() {
-            let mut got = vec![f32::NAN; rows * n];
-            linear(isa, &x, &layer, Epilogue::AddNorm(&residual, norm), &mut got);
             for r in 0..rows {
                 let row: Vec<f64> = (0..n).map(|j| f64::from(plain[r * n + j] + residual[r * n + j])).collect();
                 let mean = row.iter().sum::<f64>() / n as f64;
                 let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
                 for j in 0..n {
                     let want = (row[j] - mean) / (var + 1e-12).sqrt() * f64::from(gamma[j]) + f64::from(beta[j]);
-                    let got = f64::from(got[r * n + j]);
+                    let got = f64::from(normed[r * n + j]);
                     assert!((got - want).abs() < 1e-5, "{isa:?} row {r} column {j}: {got} vs {want}");
                 }
             }
