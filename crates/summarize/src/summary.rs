@@ -353,10 +353,13 @@ impl SummaryValidParams {
         let mut model = vars.maximise(objective).using(microlp);
         let length: Expression = candidates.iter().zip(&s).map(|(&i, v)| f.cost[i] as f64 * *v).sum();
         model = model.with(constraint!(length <= self.budget.limit() as f64));
+        // Only "a concept counts if some chosen sentence has it". Gillick & Favre also bound every
+        // chosen sentence's concepts from below (s ≤ c), but with positive weights the maximum
+        // sets those concepts anyway, so those constraints, one per sentence-concept pair and
+        // most of the model, change neither the optimum nor the LP bound; they only slow it.
         let mut containing: Vec<Vec<usize>> = vec![Vec::new(); weight.len()];
         for (k, &i) in candidates.iter().enumerate() {
             for &j in &of_sentence[i] {
-                model = model.with(constraint!(s[k] <= c[j]));
                 containing[j].push(k);
             }
         }
