@@ -9,7 +9,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use precis::Pipeline;
 use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
-use rayon::prelude::*;
 
 use crate::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
@@ -322,34 +321,60 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     };
     let bar = global.bar(count_lines(&args.input), "document sets");
     let (mut done, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    // Sets go through in windows of one per thread, summarized in parallel and written in input
-    // order: embedding already uses every thread, but clustering and selection are serial per set,
-    // so one set at a time leaves cores idle. Memory stays bounded by the window.
-    let window = rayon::current_num_threads().max(1);
-    let mut sets = sets.peekable();
-    while sets.peek().is_some() {
-        let mut pending = Vec::with_capacity(window);
-        for record in sets.by_ref() {
-            bar.inc(1);
-            if finished.contains(&record_key(&record)) {
-                skipped += 1;
-                continue;
-            }
-            pending.push(record);
-            if pending.len() == window {
-                break;
-            }
-        }
-        let lines: Vec<(serde_json::Value, bool)> =
-            pending.into_par_iter().map(|record| batch_line(&pipeline, record)).collect();
-        for (line, ok) in lines {
-            failed += usize::from(!ok);
-            serde_json::to_writer(&mut output, &line)?;
-            output.write_all(b"\n")?;
-            done += 1;
-        }
+    // Sets are summarized in parallel and written in input order. Embedding already uses every
+    // thread, but clustering and selection are serial per set, so one set at a time leaves cores
+    // idle. A sliding window (a new set starts as soon as one finishes, finished ones wait in a
+    // reorder buffer) keeps both busy without a barrier per group of sets; memory stays bounded
+    // by the window.
+    let window = 4 * rayon::current_num_threads().max(1);
+    let (sender, results) = std::sync::mpsc::channel::<(usize, (serde_json::Value, bool))>();
+    let mut write_result = |(line, ok): (serde_json::Value, bool)| -> anyhow::Result<()> {
+        failed += usize::from(!ok);
+        serde_json::to_writer(&mut output, &line)?;
+        output.write_all(b"\n")?;
         output.flush()?;
-    }
+        done += 1;
+        Ok(())
+    };
+    // `in_place_scope` keeps this thread, which only reads input and writes output, out of the pool.
+    rayon::in_place_scope(|scope| -> anyhow::Result<()> {
+        let (mut started, mut next_to_write) = (0usize, 0usize);
+        let mut finished_early = std::collections::BTreeMap::new();
+        let mut sets = sets.filter(|record| {
+            bar.inc(1);
+            let seen = finished.contains(&record_key(record));
+            skipped += usize::from(seen);
+            !seen
+        });
+        loop {
+            while started - next_to_write < window {
+                let Some(record) = sets.next() else { break };
+                let (sender, pipeline, index) = (sender.clone(), &pipeline, started);
+                scope.spawn(move |_| {
+                    // A panic would leave this slot unfilled and the writer waiting for ever:
+                    // it becomes the set's error line instead.
+                    let key = record_key(&record);
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batch_line(pipeline, record)))
+                            .unwrap_or_else(|_| {
+                                let error = "internal error (a bug in precis: please report it with this record)";
+                                (serde_json::json!({"id": key, "error": error}), false)
+                            });
+                    let _ = sender.send((index, result));
+                });
+                started += 1;
+            }
+            if next_to_write == started {
+                return Ok(());
+            }
+            let (index, result) = results.recv().expect("a spawned set always sends its result");
+            finished_early.insert(index, result);
+            while let Some(result) = finished_early.remove(&next_to_write) {
+                write_result(result)?;
+                next_to_write += 1;
+            }
+        }
+    })?;
     bar.finish_and_clear();
     if skipped > 0 {
         tracing::info!(skipped, "sets already in the output were skipped");
