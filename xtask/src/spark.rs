@@ -14,10 +14,11 @@ use anyhow::{Context, bail};
 
 use crate::load_average;
 
-const USAGE: &str = "cargo xtask bench-spark [--sets N] [--partitions N] [--master local[2]]";
+const USAGE: &str = "cargo xtask bench-spark [--sets N] [--partitions N] [--master local[2]] [--precision f32|bf16]";
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let (mut sets, mut partitions, mut master) = (10_000usize, 8usize, "local[2]".to_string());
+    let mut precision = "f32".to_string();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
@@ -25,6 +26,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             "--sets" => sets = value.parse().context("--sets")?,
             "--partitions" => partitions = value.parse().context("--partitions")?,
             "--master" => master = value.clone(),
+            "--precision" => precision = value.clone(),
             _ => bail!("unknown flag {flag}\n{USAGE}"),
         }
     }
@@ -41,8 +43,12 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let python = spark_python(root)?;
 
     let single_out = work.join("single.jsonl");
-    eprintln!("single process: precis batch over {sets} sets");
-    let single = measure(Command::new(&precis).arg("batch").arg(&data).arg("-o").arg(&single_out).arg("--quiet"))?;
+    eprintln!("single process: precis batch over {sets} sets ({precision})");
+    let single = measure(Command::new(&precis).arg("batch").arg(&data).arg("-o").arg(&single_out).args([
+        "--quiet",
+        "--precision",
+        &precision,
+    ]))?;
 
     let spark_out = work.join("spark");
     let _ = std::fs::remove_dir_all(&spark_out);
@@ -56,11 +62,15 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             .arg("--precis")
             .arg(&precis)
             .arg("--model")
-            .arg(root.join("models/minilm")),
+            .arg(root.join("models/minilm"))
+            .args(["--", "--precision", &precision]),
     )?;
     let same = std::fs::read(&single_out)? == std::fs::read(spark_out.join("jsonl/part-00000"))?;
 
-    println!("\n{sets} sets (the 30 dev sets replicated), 2 cores, load average after: {}", load_average());
+    println!(
+        "\n{sets} sets (the 30 dev sets replicated), {precision}, 2 cores, load average after: {}",
+        load_average()
+    );
     println!("| run | wall s | sets/s | peak RSS of the process tree |");
     println!("|---|---:|---:|---:|");
     for (name, m) in
