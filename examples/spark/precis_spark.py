@@ -7,7 +7,8 @@ once (SparkContext.addFile), not per record. Results are written as JSON lines (
 order) and as Parquet (id, summary, sentences as JSON, error, line).
 
     spark-submit examples/spark/precis_spark.py DATA.jsonl OUT_DIR \\
-        --precis target/release/precis --model models/minilm [--threads 1] [--partitions N]
+        --precis target/release/precis --model models/minilm [--threads 1] [--partitions N] \\
+        [-- PRECIS_BATCH_FLAGS...]
 
 DATA.jsonl: one set per line, {"id", "docs": [{"id", "text", ...}], ...} (as ../shared/data).
 See README.md ("Running on Spark") for cluster settings.
@@ -18,6 +19,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -77,8 +79,12 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="inference threads per task (= spark.task.cpus)")
     parser.add_argument("--partitions", type=int, default=None, help="input partitions [default: Spark's]")
     parser.add_argument("--master", default=None, help="Spark master, e.g. local[2] (spark-submit sets it)")
-    parser.add_argument("precis_args", nargs="*", help="extra flags for `precis batch` (after --)")
-    args = parser.parse_args()
+    parser.epilog = "Flags after a lone -- go to `precis batch` (e.g. -- --precision bf16)."
+    # Split at `--` by hand: argparse would match a trailing nargs="*" positional, empty, before
+    # it reached the flags after `--`, and then reject them.
+    argv = sys.argv[1:]
+    own, precis_args = (argv[: argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    args = parser.parse_args(own)
 
     builder = SparkSession.builder.appName("precis")
     if args.master:
@@ -92,7 +98,7 @@ def main():
     data = str(Path(args.data).resolve())
     lines = sc.textFile(data, minPartitions=args.partitions) if args.partitions else sc.textFile(data)
     lines = lines.filter(lambda line: line.strip())
-    threads, extra = args.threads, list(args.precis_args)
+    threads, extra = args.threads, precis_args
     results = lines.mapPartitions(lambda part: summarize_partition(part, binary_name, model_name, threads, extra))
     # Summarize every partition in parallel once; both outputs then read the cached results.
     results.cache()

@@ -22,7 +22,7 @@ Tasks:
                        the shared benchmark sentences, interleaved rounds, one table; sets up
                        its Python environment outside the repo (~/.cache/precis/peers) via pip.
                        Flags: --corpus FILE --rounds N --batch-sizes 16,32,64,128 --threads N
-  bench-spark [--sets N] [--partitions N] [--master local[2]]
+  bench-spark [--sets N] [--partitions N] [--master local[2]] [--precision f32|bf16] [--runs single,spark]
                        precis batch in one process vs the Spark job, on the dev set replicated
                        to N sets (default 10,000): wall, sets/s, peak RSS; 1M-set extrapolation
   build-cuda [--compute-cap 90]

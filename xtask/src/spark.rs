@@ -14,11 +14,12 @@ use anyhow::{Context, bail};
 
 use crate::load_average;
 
-const USAGE: &str = "cargo xtask bench-spark [--sets N] [--partitions N] [--master local[2]] [--precision f32|bf16]";
+const USAGE: &str = "cargo xtask bench-spark [--sets N] [--partitions N] [--master local[2]] [--precision f32|bf16] [--runs single,spark]";
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let (mut sets, mut partitions, mut master) = (10_000usize, 8usize, "local[2]".to_string());
     let mut precision = "f32".to_string();
+    let mut runs = "single,spark".to_string();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
@@ -27,11 +28,16 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             "--partitions" => partitions = value.parse().context("--partitions")?,
             "--master" => master = value.clone(),
             "--precision" => precision = value.clone(),
+            "--runs" => runs = value.clone(),
             _ => bail!("unknown flag {flag}\n{USAGE}"),
         }
     }
     if sets == 0 || partitions == 0 {
         bail!("--sets and --partitions must be at least 1");
+    }
+    let runs: Vec<&str> = runs.split(',').collect();
+    if runs.is_empty() || runs.iter().any(|r| !matches!(*r, "single" | "spark")) {
+        bail!("--runs takes single, spark or both (comma-separated)\n{USAGE}");
     }
     crate::cargo(root, &["run", "--quiet", "--release", "--bin", "precis", "--", "model", "fetch", "minilm"])?;
     crate::cargo(root, &["build", "--quiet", "--release", "--bin", "precis"])?;
@@ -43,29 +49,41 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let python = spark_python(root)?;
 
     let single_out = work.join("single.jsonl");
-    eprintln!("single process: precis batch over {sets} sets ({precision})");
-    let single = measure(Command::new(&precis).arg("batch").arg(&data).arg("-o").arg(&single_out).args([
-        "--quiet",
-        "--precision",
-        &precision,
-    ]))?;
+    let single = if runs.contains(&"single") {
+        eprintln!("single process: precis batch over {sets} sets ({precision})");
+        Some(measure(Command::new(&precis).arg("batch").arg(&data).arg("-o").arg(&single_out).args([
+            "--quiet",
+            "--precision",
+            &precision,
+        ]))?)
+    } else {
+        None
+    };
 
     let spark_out = work.join("spark");
-    let _ = std::fs::remove_dir_all(&spark_out);
-    eprintln!("Spark {master}, {partitions} partitions, 1 thread per task");
-    let spark = measure(
-        Command::new(&python)
-            .arg(root.join("examples/spark/precis_spark.py"))
-            .arg(&data)
-            .arg(&spark_out)
-            .args(["--master", &master, "--partitions", &partitions.to_string(), "--threads", "1"])
-            .arg("--precis")
-            .arg(&precis)
-            .arg("--model")
-            .arg(root.join("models/minilm"))
-            .args(["--", "--precision", &precision]),
-    )?;
-    let same = std::fs::read(&single_out)? == std::fs::read(spark_out.join("jsonl/part-00000"))?;
+    let spark = if runs.contains(&"spark") {
+        let _ = std::fs::remove_dir_all(&spark_out);
+        eprintln!("Spark {master}, {partitions} partitions, 1 thread per task");
+        Some(measure(
+            Command::new(&python)
+                .arg(root.join("examples/spark/precis_spark.py"))
+                .arg(&data)
+                .arg(&spark_out)
+                .args(["--master", &master, "--partitions", &partitions.to_string(), "--threads", "1"])
+                .arg("--precis")
+                .arg(&precis)
+                .arg("--model")
+                .arg(root.join("models/minilm"))
+                .args(["--", "--precision", &precision]),
+        )?)
+    } else {
+        None
+    };
+    // With one run, its output is compared with the other's from an earlier run, if there is one.
+    let same = match (std::fs::read(&single_out), std::fs::read(spark_out.join("jsonl/part-00000"))) {
+        (Ok(a), Ok(b)) => Some(a == b),
+        _ => None,
+    };
 
     println!(
         "\n{sets} sets (the 30 dev sets replicated), {precision}, 2 cores, load average after: {}",
@@ -73,19 +91,28 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     );
     println!("| run | wall s | sets/s | peak RSS of the process tree |");
     println!("|---|---:|---:|---:|");
-    for (name, m) in
-        [("precis batch, 1 process x 2 threads", &single), (&*format!("Spark {master}, 1 thread per task"), &spark)]
-    {
-        println!("| {name} | {:.1} | {:.2} | {:.0} MB |", m.wall, sets as f64 / m.wall, m.peak_rss_mb);
+    let spark_name = format!("Spark {master}, 1 thread per task");
+    for (name, m) in [("precis batch, 1 process x 2 threads", &single), (spark_name.as_str(), &spark)] {
+        if let Some(m) = m {
+            println!("| {name} | {:.1} | {:.2} | {:.0} MB |", m.wall, sets as f64 / m.wall, m.peak_rss_mb);
+        }
     }
-    println!("Spark results identical to the single process, line for line: {same}");
-    let per_core = sets as f64 / single.wall / 2.0;
-    println!("\n1,000,000 sets at {per_core:.2} sets/s per core (this machine's single-process rate):");
+    match same {
+        Some(same) => println!("Spark results identical to the single process, line for line: {same}"),
+        None => println!("(no output of the other run to compare with)"),
+    }
+    let (rate_of, m) = match (&single, &spark) {
+        (Some(m), _) => ("single-process", m),
+        (None, Some(m)) => ("Spark", m),
+        (None, None) => unreachable!("at least one run"),
+    };
+    let per_core = sets as f64 / m.wall / 2.0;
+    println!("\n1,000,000 sets at {per_core:.2} sets/s per core (this machine's {rate_of} rate):");
     for (executors, cores) in [(10, 4), (50, 4), (100, 8)] {
         let hours = 1e6 / (per_core * (executors * cores) as f64) / 3600.0;
         println!("  {executors} executors x {cores} cores: {hours:.1} h");
     }
-    if !same {
+    if same == Some(false) {
         bail!("the Spark output differs from the single-process output");
     }
     Ok(())
