@@ -98,8 +98,8 @@ impl Pipeline {
             return Err(Error::NoSentences);
         }
         // Outlets reprint wire copy, so a set often holds the same sentence several times (15% of
-        // the DUC 2003 sentences): each distinct text is embedded once. Its vector does not depend
-        // on its batch, so the copies get exactly the vector they would have got on their own.
+        // the DUC 2003 sentences): each distinct text is embedded once. A vector does not depend
+        // on its batch (on the CPU to the bit), so the copies get the vector they would have got.
         let mut distinct: Vec<&str> = Vec::with_capacity(sentences.len());
         let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(sentences.len());
         let row_of: Vec<usize> = sentences

@@ -699,6 +699,8 @@ struct AttentionScratch {
     keys: Vec<f32>,
     values: Vec<f32>,
     scores: Vec<f32>,
+    /// Per key column: 0, or far below any score for the padding columns of the last panel.
+    mask: Vec<f32>,
 }
 
 /// Attention for one sequence (`qkv` its `len × 3·hidden` rows, `out` its `len × hidden`), head by
@@ -721,20 +723,25 @@ fn attend(
     let (key_panels, value_panels) = (len.div_ceil(NR), head_dim.div_ceil(NR));
     let width = key_panels * NR;
     let scale = 1.0 / (head_dim as f32).sqrt();
-    let AttentionScratch { keys, values, scores } = scratch;
+    let AttentionScratch { keys, values, scores, mask } = scratch;
     resize_zeroed(keys, head_dim * width);
     resize_zeroed(values, value_panels * len * NR);
     resize_zeroed(scores, MR * width);
+    mask.clear();
+    mask.extend((0..width).map(|j| if j < len { 0.0 } else { -1e30 }));
     let zeros = [0.0; NR];
     for h in 0..heads {
         let (q_at, k_at, v_at) = (h * head_dim, hidden + h * head_dim, 2 * hidden + h * head_dim);
-        // Key panel p holds keys p·NR.. as columns: keys[p][d][j mod NR]. Written a column at a time
-        // (contiguous stores, strided loads): strided stores would become scatters, slow on x86.
+        // Key panel p holds keys p·NR.. as columns: keys[p][d][j mod NR]. Each key row is read
+        // once, contiguously, and stored down its column (one store per value, all within a
+        // 4 KiB panel in L1); reading down columns instead meant a load from another row, 4.5 KiB
+        // away, per value, and was a third of attention's own time.
         for (p, panel) in keys.chunks_exact_mut(head_dim * NR).enumerate() {
-            let first = p * NR;
-            for (d, column) in panel.as_chunks_mut::<NR>().0.iter_mut().enumerate() {
-                for (j, slot) in column.iter_mut().enumerate().take(len - first) {
-                    *slot = qkv[(first + j) * 3 * hidden + k_at + d] * scale;
+            let by_depth = panel.as_chunks_mut::<NR>().0;
+            for (j, row) in qkv.chunks_exact(3 * hidden).skip(p * NR).take(NR).enumerate() {
+                assert!(j < NR);
+                for (slots, &key) in by_depth.iter_mut().zip(&row[k_at..k_at + head_dim]) {
+                    slots[j] = key * scale;
                 }
             }
         }
@@ -747,16 +754,20 @@ fn attend(
         for i0 in (0..len).step_by(MR) {
             let rows = MR.min(len - i0);
             let queries = Rows { steps: bits(&qkv[i0 * 3 * hidden + q_at..]), stride: 3 * hidden };
+            // Whole panels are computed, padding columns included: their "bias" is far below any
+            // real score, so their exp (e⁻⁸⁷) vanishes next to the total, which is at least 1 (the
+            // maximum's own term). Filling them afterwards with scalar stores made the next
+            // vector load wait on store forwarding.
             for p in 0..key_panels {
-                let tile = Tile { rows, cols: NR.min(len - p * NR), ldc: width, bias: Some(&zeros) };
+                let tile = Tile { rows, cols: NR, ldc: width, bias: Some(&mask[p * NR..(p + 1) * NR]) };
                 let panel = bits(&keys[p * head_dim * NR..(p + 1) * head_dim * NR]);
                 micro_kernel(isa, Format::F32, tile, head_dim, queries, panel, as_uninit(&mut scores[p * NR..]));
             }
-            for s in scores.chunks_exact_mut(width).take(rows) {
-                // Padding lanes get a score far below any real one: their exp (e⁻⁸⁷) vanishes next
-                // to the total, which is at least 1 (the maximum's own term). Whole 16-lane chunks
-                // let the max, exp and sum vectorize.
-                s[len..].fill(-1e30);
+            // Whole 16-lane chunks let the max, exp and sum vectorize. Each row's 1/total is
+            // applied in a second pass, so the divisions overlap the next rows' work instead of
+            // stalling the row they belong to.
+            let mut inverse = [0.0f32; MR];
+            for (s, inverse) in scores.chunks_exact_mut(width).zip(&mut inverse).take(rows) {
                 let mut maxes = [f32::NEG_INFINITY; LANES];
                 for chunk in s.as_chunks::<LANES>().0 {
                     for l in 0..LANES {
@@ -771,10 +782,10 @@ fn attend(
                         totals[l] += chunk[l];
                     }
                 }
-                let norm = 1.0 / fold_lanes(totals, |a, b| a + b);
-                for chunk in s.as_chunks_mut::<LANES>().0 {
-                    chunk.iter_mut().for_each(|v| *v *= norm);
-                }
+                *inverse = 1.0 / fold_lanes(totals, |a, b| a + b);
+            }
+            for (s, &inverse) in scores.chunks_exact_mut(width).zip(&inverse).take(rows) {
+                s.iter_mut().for_each(|v| *v *= inverse);
             }
             let weights = Rows { steps: bits(scores), stride: width };
             for p in 0..value_panels {
@@ -794,15 +805,14 @@ fn larger(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
-/// Combines 16 lanes pairwise, halving the width each step: 4 dependent steps, not 15.
+/// Combines 16 lanes pairwise, halving the width each step: 4 dependent steps, not 15. Written
+/// out step by step: as a loop over the widths it was not unrolled, and went through the stack.
 #[inline(always)]
-fn fold_lanes(mut lanes: [f32; 16], combine: impl Fn(f32, f32) -> f32) -> f32 {
-    for half in [8, 4, 2, 1] {
-        for l in 0..half {
-            lanes[l] = combine(lanes[l], lanes[l + half]);
-        }
-    }
-    lanes[0]
+fn fold_lanes(lanes: [f32; 16], combine: impl Fn(f32, f32) -> f32) -> f32 {
+    let eight: [f32; 8] = std::array::from_fn(|l| combine(lanes[l], lanes[l + 8]));
+    let four: [f32; 4] = std::array::from_fn(|l| combine(eight[l], eight[l + 4]));
+    let two: [f32; 2] = std::array::from_fn(|l| combine(four[l], four[l + 2]));
+    combine(two[0], two[1])
 }
 
 /// Initialized values as memory a kernel may overwrite (it only ever writes initialized values).
