@@ -36,7 +36,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("--sets and --partitions must be at least 1");
     }
     let runs: Vec<&str> = runs.split(',').collect();
-    if runs.is_empty() || runs.iter().any(|r| !matches!(*r, "single" | "spark")) {
+    if runs.iter().any(|r| !matches!(*r, "single" | "spark")) {
         bail!("--runs takes single, spark or both (comma-separated)\n{USAGE}");
     }
     crate::cargo(root, &["run", "--quiet", "--release", "--bin", "precis", "--", "model", "fetch", "minilm"])?;
