@@ -48,7 +48,9 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     replicate(&root.join("../shared/data/duc2003_task2.jsonl"), sets, &data)?;
     let python = spark_python(root)?;
 
-    let single_out = work.join("single.jsonl");
+    // Outputs are named by what they hold, so `--runs` with one side only ever compares with the
+    // other side's output for the same sets and precision.
+    let single_out = work.join(format!("single-x{sets}-{precision}.jsonl"));
     let single = if runs.contains(&"single") {
         eprintln!("single process: precis batch over {sets} sets ({precision})");
         Some(measure(Command::new(&precis).arg("batch").arg(&data).arg("-o").arg(&single_out).args([
@@ -60,7 +62,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         None
     };
 
-    let spark_out = work.join("spark");
+    let spark_out = work.join(format!("spark-x{sets}-{precision}"));
     let spark = if runs.contains(&"spark") {
         let _ = std::fs::remove_dir_all(&spark_out);
         eprintln!("Spark {master}, {partitions} partitions, 1 thread per task");
