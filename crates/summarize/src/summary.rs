@@ -103,7 +103,8 @@ struct Features {
     relevance: Array1<f64>,
     /// 1 for a document's first sentence, falling linearly to 0 after its last.
     position: Array1<f64>,
-    /// Share of all sources that the sentence's cluster spans.
+    /// Share of all sources that report the sentence: its own, and every other one with a close
+    /// paraphrase in its cluster (the "reported by" of its evidence).
     support: Array1<f64>,
     cost: Vec<usize>,
     eligible: Vec<bool>,
@@ -176,11 +177,8 @@ impl SummaryValidParams {
             .map(|s| 1.0 - s.index as f64 / per_doc[s.doc].max(1) as f64)
             .collect::<Array1<f64>>();
         let n_sources = inputs.documents.len().max(1) as f64;
-        let support = inputs
-            .clustering
-            .labels
-            .iter()
-            .map(|l| l.map_or(1.0, |c| inputs.clustering.clusters[c].sources.len() as f64) / n_sources)
+        let support = (0..inputs.sentences.len())
+            .map(|i| (1 + reports(inputs, unit.view(), i).len()) as f64 / n_sources)
             .collect::<Array1<f64>>();
         let cost: Vec<usize> = inputs.sentences.iter().map(|s| self.budget.cost(&s.text)).collect();
         let mut eligible: Vec<bool> = inputs
@@ -439,15 +437,15 @@ fn order(inputs: &Inputs, mut chosen: Vec<usize>) -> Vec<usize> {
 /// about 0.2).
 const MIN_SUPPORT_COSINE: f32 = 0.5;
 
-/// The summary sentence with its cluster's members from other sources.
-fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
-    let sentence = &inputs.sentences[i];
-    let cluster = inputs.clustering.labels[i];
+/// The other sources that report sentence `i`: in each, its closest paraphrase within `i`'s cluster
+/// at cosine ≥ [`MIN_SUPPORT_COSINE`], closest first.
+fn reports(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Vec<Support> {
+    let own = inputs.sentences[i].doc;
     let mut best_per_doc: Vec<Option<Support>> = vec![None; inputs.documents.len()];
-    if let Some(c) = cluster {
+    if let Some(c) = inputs.clustering.labels[i] {
         for &m in &inputs.clustering.clusters[c].members {
             let doc = inputs.sentences[m].doc;
-            if doc == sentence.doc {
+            if doc == own {
                 continue;
             }
             let cosine = unit.row(m).dot(&unit.row(i));
@@ -460,6 +458,14 @@ fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
     support.sort_by(|a, b| {
         b.cosine.total_cmp(&a.cosine).then_with(|| inputs.documents[a.doc].id.cmp(&inputs.documents[b.doc].id))
     });
+    support
+}
+
+/// The summary sentence with its evidence: the sentences of other sources that say the same.
+fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
+    let sentence = &inputs.sentences[i];
+    let cluster = inputs.clustering.labels[i];
+    let support = reports(inputs, unit, i);
     Selected {
         sentence: i,
         doc: sentence.doc,
@@ -504,4 +510,40 @@ fn dangling(text: &str) -> bool {
 
 fn ends_sentence(text: &str) -> bool {
     text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']']).ends_with(['.', '!', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use linfa::ParamGuard;
+    use ndarray::array;
+    use precis_cluster::AgglomerativeParams;
+    use precis_text::sentences;
+
+    use super::*;
+    use crate::params::SummaryParams;
+
+    #[test]
+    fn support_counts_sources_that_say_the_same_not_every_source_of_the_topic() {
+        let documents = [
+            Document::new("a", "The council approved the new bike lanes on Monday night."),
+            Document::new("b", "On Monday night the council voted to approve new bike lanes."),
+            Document::new("c", "Cyclists have asked the city for safer streets for years."),
+        ];
+        let found = sentences(&documents);
+        assert_eq!(found.len(), 3);
+        // a and b are paraphrases; c shares their topic (one cluster) but not their claim.
+        let embeddings = array![[1.0f32, 0.0], [0.95, 0.3], [0.0, 1.0]];
+        let sources: Vec<usize> = found.iter().map(|s| s.doc).collect();
+        let clustering =
+            AgglomerativeParams::new().threshold(2.0).check().unwrap().fit(embeddings.view(), &sources).unwrap();
+        assert_eq!(clustering.clusters.len(), 1, "one topic");
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let params = SummaryParams::new().check().unwrap();
+        let features = params.features(&inputs);
+        assert_eq!(features.support.to_vec(), vec![2.0 / 3.0, 2.0 / 3.0, 1.0 / 3.0]);
+        let summary = params.summarize(&inputs).unwrap();
+        let first = &summary.sentences[0];
+        assert_eq!(first.reported_by as f64 / 3.0, features.support[first.sentence], "evidence and score agree");
+    }
 }
