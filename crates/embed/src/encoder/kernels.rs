@@ -807,11 +807,7 @@ fn attend(
     for h in 0..heads {
         let (q_at, k_at, v_at) = (h * head_dim, hidden + h * head_dim, 2 * hidden + h * head_dim);
         // Key panel p holds keys p·NR.. as columns: keys[p][d][j mod NR].
-        #[cfg(target_arch = "x86_64")]
-        let transposed = isa == Isa::Avx512 && head_dim.is_multiple_of(16);
-        #[cfg(not(target_arch = "x86_64"))]
-        let transposed = false;
-        if transposed {
+        if cfg!(target_arch = "x86_64") && isa == Isa::Avx512 && head_dim.is_multiple_of(16) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: AVX-512F was detected (`Isa::Avx512`).
             unsafe {
