@@ -146,6 +146,12 @@ const STOPWORDS: &[&str] = &[
     "t",
 ];
 
+/// Words of `text` (whitespace-separated) that carry content: at least one of their ROUGE tokens is
+/// not a function word. A number or a hyphenated compound counts once.
+pub(crate) fn content_words(text: &str) -> usize {
+    text.split_whitespace().filter(|word| rouge_tokens(word).iter().any(|t| !STOPWORDS.contains(&t.as_str()))).count()
+}
+
 /// The concept ids of every sentence, and each concept's weight.
 pub(crate) struct Concepts {
     /// Per sentence, the distinct concepts it contains.
@@ -206,6 +212,13 @@ mod tests {
         assert!(c.of_sentence[0].len() >= 2);
         let shared: Vec<f64> = c.of_sentence[0].iter().map(|&id| c.weight[id]).collect();
         assert!(shared.iter().all(|&w| w == 2.0), "{shared:?}");
+    }
+
+    #[test]
+    fn content_words_skip_function_words_and_count_a_number_once() {
+        assert_eq!(content_words("Both sides agreed to free 1,000 prisoners."), 5);
+        assert_eq!(content_words("But it is what it was."), 0);
+        assert_eq!(content_words("The U.S.-backed plan"), 2);
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Budget {
 /// Summary parameters, unchecked.
 ///
 /// Defaults: [`Strategy::Concepts`], 100 words, position weight 1.0, redundancy cosine 0.8,
-/// sentences of at least 8 words, MMR λ 0.7, LexRank graph threshold 0.45.
+/// sentences of at least 5 content words, MMR λ 0.7, LexRank graph threshold 0.45.
 ///
 /// ```
 /// use precis_summarize::{Budget, SummaryParams};
@@ -89,7 +89,7 @@ pub struct SummaryValidParams {
     pub(crate) budget: Budget,
     pub(crate) position_weight: f64,
     pub(crate) redundancy: f32,
-    pub(crate) min_words: usize,
+    pub(crate) min_content_words: usize,
     pub(crate) mmr_lambda: f64,
     pub(crate) graph_threshold: f32,
 }
@@ -108,7 +108,7 @@ impl SummaryParams {
             budget: Budget::Words(100),
             position_weight: 1.0,
             redundancy: 0.8,
-            min_words: 8,
+            min_content_words: 5,
             mmr_lambda: 0.7,
             graph_threshold: 0.45,
         })
@@ -138,9 +138,12 @@ impl SummaryParams {
         self
     }
 
-    /// Shortest sentence (in words) worth choosing; shorter ones are used only if nothing else fits.
-    pub fn min_words(mut self, words: usize) -> Self {
-        self.0.min_words = words;
+    /// Fewest content words (words that are not function words, a number counting once) a sentence
+    /// needs to be worth choosing; sentences with fewer are used only if nothing else fits. The
+    /// floor counts what a sentence says rather than how long it is: "Both sides agreed to free
+    /// 1,000 prisoners." has five, "But that is not what it was about." none.
+    pub fn min_content_words(mut self, words: usize) -> Self {
+        self.0.min_content_words = words;
         self
     }
 

@@ -5,7 +5,7 @@ use precis_cluster::Clustering;
 use precis_text::{Document, Sentence, Span};
 use serde::Serialize;
 
-use crate::concepts::concepts;
+use crate::concepts::{concepts, content_words};
 use crate::error::{Error, Result};
 use crate::params::{Budget, Strategy, SummaryValidParams};
 
@@ -184,9 +184,7 @@ impl SummaryValidParams {
         let mut eligible: Vec<bool> = inputs
             .sentences
             .iter()
-            .map(|s| {
-                s.text.split_whitespace().count() >= self.min_words && ends_sentence(&s.text) && !dangling(&s.text)
-            })
+            .map(|s| content_words(&s.text) >= self.min_content_words && ends_sentence(&s.text) && !dangling(&s.text))
             .collect();
         if !eligible.iter().any(|&e| e) {
             eligible = vec![true; eligible.len()];
@@ -521,6 +519,22 @@ mod tests {
 
     use super::*;
     use crate::params::SummaryParams;
+
+    #[test]
+    fn candidates_need_content_words_not_length() {
+        let documents = [Document::new(
+            "a",
+            "Both sides agreed to free 1,000 prisoners. But that is not what it was all about in the end. Rain.",
+        )];
+        let found = sentences(&documents);
+        assert_eq!(found.len(), 3);
+        let embeddings = array![[1.0f32, 0.0], [0.0, 1.0], [0.7, 0.7]];
+        let clustering = AgglomerativeParams::new().check().unwrap().fit(embeddings.view(), &[0, 0, 0]).unwrap();
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let features = SummaryParams::new().check().unwrap().features(&inputs);
+        assert_eq!(features.eligible, [true, false, false], "7 words with 5 content words in; 12 with 1 out");
+    }
 
     #[test]
     fn support_counts_sources_that_say_the_same_not_every_source_of_the_topic() {
