@@ -186,6 +186,7 @@ struct SentenceSummaryRow<'a> {
     summary_rank: Option<usize>,
     score: f32,
     support: usize,
+    reported_by: usize,
 }
 
 /// The result of `precis summarize` (and one line of `precis batch`).
@@ -238,7 +239,7 @@ impl<'a> SummaryReport<'a> {
 
     /// One row per sentence of every document, for notebooks: the selection and its evidence as
     /// columns. `score` is the sentence's cosine to the set's centroid; `support` is how many
-    /// sources its cluster spans.
+    /// sources its cluster spans (a topic), `reported_by` how many say the same (a claim).
     fn rows(&self) -> Vec<SentenceSummaryRow<'_>> {
         let o = self.outcome;
         let selected: std::collections::HashMap<usize, usize> =
@@ -262,6 +263,7 @@ impl<'a> SummaryReport<'a> {
                     row.dot(&centroid) / row.dot(&row).sqrt().max(1e-12)
                 },
                 support: o.clustering.labels[i].map_or(1, |c| o.clustering.clusters[c].sources.len()),
+                reported_by: o.summary.reported_by[i],
             })
             .collect()
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["doc", "index", "span_start", "span_end", "text", "cluster", "selected", "summary_rank", "score", "support"]
+COLUMNS = ["doc", "index", "span_start", "span_end", "text", "cluster", "selected", "summary_rank", "score", "support", "reported_by"]
 
 
 def main(out):
@@ -31,6 +31,8 @@ def main(out):
         chosen = frame[frame["selected"]].sort_values("summary_rank")
         assert list(chosen["text"]) == [s["text"] for s in summary], f"{name}: selected texts differ from the JSON summary"
         assert list(chosen["doc"]) == [s["doc"] for s in summary], f"{name}: selected docs differ"
+        assert list(chosen["reported_by"]) == [s["reported_by"] for s in summary], f"{name}: reported_by differs"
+        assert (frame["reported_by"] >= 1).all() and (frame["reported_by"] <= frame["support"]).all(), f"{name}: reported_by out of range"
     assert (csv["text"] == jsonl["text"]).all(), "csv and jsonl texts differ"
     assert vectors.dtype == np.float32, vectors.dtype
     assert vectors.shape == (len(jsonl), 384), vectors.shape

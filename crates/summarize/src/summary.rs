@@ -83,6 +83,10 @@ pub struct Summary {
     pub agreement: Agreement,
     /// Number of sources summarized.
     pub n_sources: usize,
+    /// For every input sentence, the distinct sources that report it: its own, and each other one
+    /// with a close paraphrase in its cluster (the count a chosen sentence's
+    /// [`Selected::reported_by`] gives, and the support term of [`Strategy::Concepts`]).
+    pub reported_by: Vec<usize>,
 }
 
 impl Summary {
@@ -103,8 +107,10 @@ struct Features {
     relevance: Array1<f64>,
     /// 1 for a document's first sentence, falling linearly to 0 after its last.
     position: Array1<f64>,
-    /// Share of all sources that report the sentence: its own, and every other one with a close
+    /// Distinct sources that report the sentence: its own, and every other one with a close
     /// paraphrase in its cluster (the "reported by" of its evidence).
+    reported_by: Vec<usize>,
+    /// `reported_by` as a share of all sources.
     support: Array1<f64>,
     cost: Vec<usize>,
     eligible: Vec<bool>,
@@ -152,7 +158,8 @@ impl SummaryValidParams {
         };
         let ordered = order(inputs, chosen);
         let sentences = ordered.into_iter().map(|i| evidence(inputs, features.unit.view(), i)).collect();
-        Ok(Summary { sentences, agreement: agreement(inputs, &features), n_sources: inputs.documents.len() })
+        let agreement = agreement(inputs, &features);
+        Ok(Summary { sentences, agreement, n_sources: inputs.documents.len(), reported_by: features.reported_by })
     }
 
     fn features(&self, inputs: &Inputs) -> Features {
@@ -176,10 +183,10 @@ impl SummaryValidParams {
             .iter()
             .map(|s| 1.0 - s.index as f64 / per_doc[s.doc].max(1) as f64)
             .collect::<Array1<f64>>();
+        let reported_by: Vec<usize> =
+            (0..inputs.sentences.len()).map(|i| 1 + reports(inputs, unit.view(), i).len()).collect();
         let n_sources = inputs.documents.len().max(1) as f64;
-        let support = (0..inputs.sentences.len())
-            .map(|i| (1 + reports(inputs, unit.view(), i).len()) as f64 / n_sources)
-            .collect::<Array1<f64>>();
+        let support = reported_by.iter().map(|&r| r as f64 / n_sources).collect::<Array1<f64>>();
         let cost: Vec<usize> = inputs.sentences.iter().map(|s| self.budget.cost(&s.text)).collect();
         let mut eligible: Vec<bool> = inputs
             .sentences
@@ -195,7 +202,7 @@ impl SummaryValidParams {
         for (rank, &i) in by_key.iter().enumerate() {
             canon[i] = rank;
         }
-        Features { unit, relevance, position, support, cost, eligible, canon }
+        Features { unit, relevance, position, reported_by, support, cost, eligible, canon }
     }
 
     fn fits(&self, used: usize, cost: usize) -> bool {
@@ -559,5 +566,6 @@ mod tests {
         let summary = params.summarize(&inputs).unwrap();
         let first = &summary.sentences[0];
         assert_eq!(first.reported_by as f64 / 3.0, features.support[first.sentence], "evidence and score agree");
+        assert_eq!(summary.reported_by, [2, 2, 1]);
     }
 }
