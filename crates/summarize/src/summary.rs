@@ -231,7 +231,7 @@ impl SummaryValidParams {
             }
         }
         if chosen.is_empty() {
-            // Only ineligible (short) sentences fit: take the cheapest, so a summary exists.
+            // Only ineligible sentences fit: take the cheapest, so a summary exists.
             let cheapest = (0..f.cost.len()).min_by_key(|&i| (f.cost[i], f.canon[i])).expect("non-empty");
             chosen.push(cheapest);
         }
