@@ -161,8 +161,8 @@ pub(crate) struct Concepts {
 }
 
 /// Extracts concepts from sentences (`texts[i]` from document `docs[i]` of `n_docs`). Only bigrams
-/// found in at least `max(1, round(n_docs / 3))` documents count: rarer ones are one outlet's
-/// wording, not what the sources share.
+/// found in at least `max(2, round(n_docs / 3))` documents count (every bigram of a single
+/// document): rarer ones are one outlet's wording, not what the sources share.
 pub(crate) fn concepts(texts: &[&str], docs: &[usize], n_docs: usize) -> Concepts {
     let stop: HashSet<&str> = STOPWORDS.iter().copied().collect();
     let bigrams: Vec<Vec<(String, String)>> = texts
@@ -185,7 +185,7 @@ pub(crate) fn concepts(texts: &[&str], docs: &[usize], n_docs: usize) -> Concept
             documents_with.entry(gram).or_default().insert(doc);
         }
     }
-    let min_df = ((n_docs as f64 / 3.0).round() as usize).max(1);
+    let min_df = if n_docs >= 2 { ((n_docs as f64 / 3.0).round() as usize).max(2) } else { 1 };
     let mut ids: HashMap<&(String, String), usize> = HashMap::new();
     let mut weight = Vec::new();
     let mut kept: Vec<(&(String, String), usize)> =
@@ -208,10 +208,15 @@ mod tests {
         let texts =
             ["Rebels seized the airport.", "The rebels seized the airport on Monday.", "It rained in the city."];
         let c = concepts(&texts, &[0, 1, 2], 3);
-        // "rebel seiz" and "seiz the"/"the airport" occur in two documents; min_df is 1 here.
-        assert!(c.of_sentence[0].len() >= 2);
+        // "rebel seiz", "seiz the" and "the airport" occur in two documents.
+        assert_eq!(c.of_sentence[0].len(), 3);
         let shared: Vec<f64> = c.of_sentence[0].iter().map(|&id| c.weight[id]).collect();
         assert!(shared.iter().all(|&w| w == 2.0), "{shared:?}");
+        // One outlet's wording ("on monday", the rain) is not a concept, even among three documents.
+        assert_eq!(c.of_sentence[1].len(), 3);
+        assert!(c.of_sentence[2].is_empty());
+        // A single document's bigrams are all it has.
+        assert_eq!(concepts(&texts[..1], &[0], 1).of_sentence[0].len(), 3);
     }
 
     #[test]
