@@ -59,7 +59,9 @@ pub struct Selected {
 pub struct Group {
     /// The cluster.
     pub cluster: usize,
-    /// Its distinct sources (document indices).
+    /// The sources (document indices, increasing) that report its sentence: the sentence's own
+    /// and every other one with a close paraphrase of it in the group, as a summary sentence's
+    /// evidence counts them.
     pub sources: Vec<usize>,
     /// Its most representative sentence (the medoid).
     pub sentence: usize,
@@ -68,7 +70,8 @@ pub struct Group {
 /// What most sources share, and what only one source says.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Agreement {
-    /// Groups spanning at least half of the sources (and at least two), most sources first.
+    /// Groups whose sentence at least half of the sources (and at least two) report, most sources
+    /// first.
     pub shared: Vec<Group>,
     /// Content reported by a single source: its most central single-source groups.
     pub single_source: Vec<Group>,
@@ -484,14 +487,23 @@ fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
 
 fn agreement(inputs: &Inputs, f: &Features) -> Agreement {
     let n_sources = inputs.documents.len();
-    let group = |c: &precis_cluster::Cluster| Group { cluster: c.id, sources: c.sources.clone(), sentence: c.medoid };
-    let mut shared: Vec<&precis_cluster::Cluster> = inputs
+    let group = |c: &precis_cluster::Cluster| {
+        let mut sources: Vec<usize> = reports(inputs, f.unit.view(), c.medoid).iter().map(|s| s.doc).collect();
+        sources.push(inputs.sentences[c.medoid].doc);
+        sources.sort_unstable();
+        Group { cluster: c.id, sources, sentence: c.medoid }
+    };
+    // A group's count is how many sources say its sentence, not how many its topic touches: the
+    // same sentence must not read "2 of 3" here and "1 of 3" in the summary.
+    let mut shared: Vec<(Group, usize)> = inputs
         .clustering
         .clusters
         .iter()
-        .filter(|c| c.sources.len() >= 2 && 2 * c.sources.len() >= n_sources)
+        .filter(|c| c.sources.len() >= 2)
+        .map(|c| (group(c), c.size()))
+        .filter(|(g, _)| g.sources.len() >= 2 && 2 * g.sources.len() >= n_sources)
         .collect();
-    shared.sort_by_key(|c| (std::cmp::Reverse(c.sources.len()), std::cmp::Reverse(c.size()), f.canon[c.medoid]));
+    shared.sort_by_key(|(g, size)| (std::cmp::Reverse(g.sources.len()), std::cmp::Reverse(*size), f.canon[g.sentence]));
     let mut single: Vec<&precis_cluster::Cluster> =
         inputs.clustering.clusters.iter().filter(|c| c.sources.len() == 1 && f.eligible[c.medoid]).collect();
     // Single-source groups are many; the ones closest to the set's subject are the notable ones.
@@ -499,7 +511,7 @@ fn agreement(inputs: &Inputs, f: &Features) -> Agreement {
         f.relevance[b.medoid].total_cmp(&f.relevance[a.medoid]).then(f.canon[a.medoid].cmp(&f.canon[b.medoid]))
     });
     Agreement {
-        shared: shared.into_iter().take(5).map(group).collect(),
+        shared: shared.into_iter().take(5).map(|(g, _)| g).collect(),
         single_source: if n_sources > 1 { single.into_iter().take(5).map(group).collect() } else { Vec::new() },
     }
 }
@@ -567,5 +579,8 @@ mod tests {
         let first = &summary.sentences[0];
         assert_eq!(first.reported_by as f64 / 3.0, features.support[first.sentence], "evidence and score agree");
         assert_eq!(summary.reported_by, [2, 2, 1]);
+        let group = &summary.agreement.shared[0];
+        assert_eq!(group.sources, [0, 1], "who says the group's sentence, not who touches its topic");
+        assert_eq!(group.sources.len(), summary.reported_by[group.sentence]);
     }
 }
