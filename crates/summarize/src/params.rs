@@ -8,10 +8,12 @@ use crate::error::ParamsError;
 pub enum Strategy {
     /// Concept coverage (ICSI style): cover the content bigrams most documents share, weighted by
     /// document count, plus per-sentence relevance, cross-source support and position, with no
-    /// two chosen sentences closer than the redundancy cosine. Solved exactly as an integer
-    /// program (microlp) for up to 800 candidate sentences; larger sets use the cost-effective
-    /// greedy, kept only if it beats the best single sentence, which bounds it at ½(1 − 1/e) of
-    /// the optimum. The default: best on the dev set.
+    /// two chosen sentences closer than the redundancy cosine. The per-sentence terms count once
+    /// per claim: of two chosen sentences from different sources that report each other, the
+    /// smaller terms are taken back. Solved exactly as an integer program (microlp) for up to 800
+    /// candidate sentences; larger sets use the cost-effective greedy (without the once-per-claim
+    /// rule, which its bound needs), kept only if it beats the best single sentence, which bounds
+    /// it at ½(1 − 1/e) of the optimum. The default: best on the dev set.
     #[default]
     Concepts,
     /// Closeness to the set's centroid embedding, plus position.

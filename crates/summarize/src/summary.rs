@@ -113,6 +113,8 @@ struct Features {
     /// Distinct sources that report the sentence: its own, and every other one with a close
     /// paraphrase in its cluster (the "reported by" of its evidence).
     reported_by: Vec<usize>,
+    /// The sentences of other sources that report it, one per source (see [`reports`]).
+    said_by: Vec<Vec<usize>>,
     /// `reported_by` as a share of all sources.
     support: Array1<f64>,
     cost: Vec<usize>,
@@ -186,8 +188,10 @@ impl SummaryValidParams {
             .iter()
             .map(|s| 1.0 - s.index as f64 / per_doc[s.doc].max(1) as f64)
             .collect::<Array1<f64>>();
-        let reported_by: Vec<usize> =
-            (0..inputs.sentences.len()).map(|i| 1 + reports(inputs, unit.view(), i).len()).collect();
+        let said_by: Vec<Vec<usize>> = (0..inputs.sentences.len())
+            .map(|i| reports(inputs, unit.view(), i).iter().map(|s| s.sentence).collect())
+            .collect();
+        let reported_by: Vec<usize> = said_by.iter().map(|s| 1 + s.len()).collect();
         let n_sources = inputs.documents.len().max(1) as f64;
         let support = reported_by.iter().map(|&r| r as f64 / n_sources).collect::<Array1<f64>>();
         let cost: Vec<usize> = inputs.sentences.iter().map(|s| self.budget.cost(&s.text)).collect();
@@ -205,7 +209,7 @@ impl SummaryValidParams {
         for (rank, &i) in by_key.iter().enumerate() {
             canon[i] = rank;
         }
-        Features { unit, relevance, position, reported_by, support, cost, eligible, canon }
+        Features { unit, relevance, position, reported_by, said_by, support, cost, eligible, canon }
     }
 
     fn fits(&self, used: usize, cost: usize) -> bool {
@@ -324,8 +328,10 @@ impl SummaryValidParams {
         {
             return self.fill(f, Vec::new(), exact);
         }
-        // Too large for the exact solver (or it failed): the cost-effective greedy alone has no guarantee; the better of it and the best single
-        // sentence is within ½(1 − 1/e) of the optimum (Khuller, Moss & Naor 1999).
+        // Too large for the exact solver (or it failed): the cost-effective greedy alone has no
+        // guarantee; the better of it and the best single sentence is within ½(1 − 1/e) of the
+        // optimum (Khuller, Moss & Naor 1999). That bound needs a monotone objective, so here the
+        // per-sentence terms are not taken back for repeated claims as the exact program does.
         let single = (0..texts.len())
             .filter(|&i| f.eligible[i] && self.fits(0, f.cost[i]))
             .max_by(|&a, &b| value(&[a]).total_cmp(&value(&[b])).then(f.canon[b].cmp(&f.canon[a])));
@@ -339,7 +345,13 @@ impl SummaryValidParams {
 }
 
 impl SummaryValidParams {
-    /// The exact optimum of the coverage objective under the budget (Gillick & Favre's ILP).
+    /// The exact optimum of the coverage objective under the budget (Gillick & Favre's ILP), with
+    /// each claim's per-sentence terms credited once: when two chosen sentences of different
+    /// sources report each other (the evidence would list one under the other), the smaller of
+    /// their terms is taken back. Those pairs are many and rarely both chosen, so they enter the
+    /// program lazily: solve, add the pairs the solution repeats, solve again. A program with
+    /// fewer pairs can only overrate a selection, so a solution that repeats none of the missing
+    /// pairs is the optimum of the whole.
     fn concepts_ilp(
         &self,
         f: &Features,
@@ -347,41 +359,77 @@ impl SummaryValidParams {
         weight: &[f64],
         bonus: &[f64],
     ) -> Option<Vec<usize>> {
-        use good_lp::{Expression, Solution, SolverModel, constraint, microlp, variable, variables};
         let mut candidates: Vec<usize> =
             (0..f.cost.len()).filter(|&i| f.eligible[i] && self.fits(0, f.cost[i])).collect();
         candidates.sort_by_key(|&i| f.canon[i]);
-        let mut vars = variables!();
-        let s: Vec<_> = candidates.iter().map(|_| vars.add(variable().binary())).collect();
-        let c: Vec<_> = weight.iter().map(|_| vars.add(variable().binary())).collect();
-        let objective: Expression = weight.iter().zip(&c).map(|(w, v)| *w * *v).sum::<Expression>()
-            + candidates.iter().zip(&s).map(|(&i, v)| bonus[i] * *v).sum::<Expression>();
-        let mut model = vars.maximise(objective).using(microlp);
-        let length: Expression = candidates.iter().zip(&s).map(|(&i, v)| f.cost[i] as f64 * *v).sum();
-        model = model.with(constraint!(length <= self.budget.limit() as f64));
-        // Only "a concept counts if some chosen sentence has it". Gillick & Favre also bound every
-        // chosen sentence's concepts from below (s ≤ c), but with positive weights the maximum
-        // sets those concepts anyway, so those constraints, one per sentence-concept pair and
-        // most of the model, change neither the optimum nor the LP bound; they only slow it.
-        let mut containing: Vec<Vec<usize>> = vec![Vec::new(); weight.len()];
-        for (k, &i) in candidates.iter().enumerate() {
-            for &j in &of_sentence[i] {
-                containing[j].push(k);
-            }
-        }
-        for (j, holders) in containing.iter().enumerate() {
-            let any: Expression = holders.iter().map(|&k| s[k]).sum();
-            model = model.with(constraint!(any >= c[j]));
-        }
+        let mut too_close = Vec::new();
         for a in 0..candidates.len() {
             for b in a + 1..candidates.len() {
                 if f.unit.row(candidates[a]).dot(&f.unit.row(candidates[b])) > self.redundancy {
-                    model = model.with(constraint!(s[a] + s[b] <= 1));
+                    too_close.push((a, b));
                 }
             }
         }
-        let solution = model.solve().ok()?;
-        Some(candidates.iter().zip(&s).filter(|(_, v)| solution.value(**v) > 0.5).map(|(&i, _)| i).collect())
+        // One solve, with the given repeated pairs: which candidates (by position) it chooses.
+        let solve = |repeated: &[(usize, usize)]| -> Option<Vec<usize>> {
+            use good_lp::{Expression, Solution, SolverModel, constraint, microlp, variable, variables};
+            let mut vars = variables!();
+            let s: Vec<_> = candidates.iter().map(|_| vars.add(variable().binary())).collect();
+            let c: Vec<_> = weight.iter().map(|_| vars.add(variable().binary())).collect();
+            // Both of a repeated pair chosen: with `s` binary and the penalty maximized away, `both`
+            // settles at max(0, s_a + s_b - 1) without being declared integer.
+            let both: Vec<_> = repeated.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
+            let objective: Expression = weight.iter().zip(&c).map(|(w, v)| *w * *v).sum::<Expression>()
+                + candidates.iter().zip(&s).map(|(&i, v)| bonus[i] * *v).sum::<Expression>()
+                - repeated
+                    .iter()
+                    .zip(&both)
+                    .map(|(&(a, b), v)| bonus[candidates[a]].min(bonus[candidates[b]]) * *v)
+                    .sum::<Expression>();
+            let mut model = vars.maximise(objective).using(microlp);
+            let length: Expression = candidates.iter().zip(&s).map(|(&i, v)| f.cost[i] as f64 * *v).sum();
+            model = model.with(constraint!(length <= self.budget.limit() as f64));
+            // Only "a concept counts if some chosen sentence has it". Gillick & Favre also bound every
+            // chosen sentence's concepts from below (s ≤ c), but with positive weights the maximum
+            // sets those concepts anyway, so those constraints, one per sentence-concept pair and
+            // most of the model, change neither the optimum nor the LP bound; they only slow it.
+            let mut containing: Vec<Vec<usize>> = vec![Vec::new(); weight.len()];
+            for (k, &i) in candidates.iter().enumerate() {
+                for &j in &of_sentence[i] {
+                    containing[j].push(k);
+                }
+            }
+            for (j, holders) in containing.iter().enumerate() {
+                let any: Expression = holders.iter().map(|&k| s[k]).sum();
+                model = model.with(constraint!(any >= c[j]));
+            }
+            for &(a, b) in &too_close {
+                model = model.with(constraint!(s[a] + s[b] <= 1));
+            }
+            for (&(a, b), &v) in repeated.iter().zip(&both) {
+                model = model.with(constraint!(v >= s[a] + s[b] - 1));
+            }
+            let solution = model.solve().ok()?;
+            Some((0..candidates.len()).filter(|&k| solution.value(s[k]) > 0.5).collect())
+        };
+        let mut repeated: Vec<(usize, usize)> = Vec::new();
+        loop {
+            let chosen = solve(&repeated)?;
+            let mut new = Vec::new();
+            for (x, &a) in chosen.iter().enumerate() {
+                for &b in &chosen[x + 1..] {
+                    let (ia, ib) = (candidates[a], candidates[b]);
+                    let repeats = f.said_by[ia].contains(&ib) || f.said_by[ib].contains(&ia);
+                    if repeats && !repeated.contains(&(a, b)) && !too_close.contains(&(a, b)) {
+                        new.push((a, b));
+                    }
+                }
+            }
+            if new.is_empty() {
+                return Some(chosen.into_iter().map(|k| candidates[k]).collect());
+            }
+            repeated.extend(new);
+        }
     }
 }
 
@@ -555,8 +603,9 @@ mod tests {
         assert_eq!(features.eligible, [true, false, false], "7 words with 5 content words in; 12 with 1 out");
     }
 
-    #[test]
-    fn support_counts_sources_that_say_the_same_not_every_source_of_the_topic() {
+    /// Three one-sentence sources on one topic (a and b word the same claim, c another), their
+    /// sentences, and one cluster of `embeddings`.
+    fn bike_lanes(embeddings: &Array2<f32>) -> ([Document; 3], Vec<Sentence>, Clustering) {
         let documents = [
             Document::new("a", "The council approved the new bike lanes on Monday night."),
             Document::new("b", "On Monday night the council voted to approve new bike lanes."),
@@ -564,12 +613,35 @@ mod tests {
         ];
         let found = sentences(&documents);
         assert_eq!(found.len(), 3);
-        // a and b are paraphrases; c shares their topic (one cluster) but not their claim.
-        let embeddings = array![[1.0f32, 0.0], [0.95, 0.3], [0.0, 1.0]];
         let sources: Vec<usize> = found.iter().map(|s| s.doc).collect();
         let clustering =
             AgglomerativeParams::new().threshold(2.0).check().unwrap().fit(embeddings.view(), &sources).unwrap();
         assert_eq!(clustering.clusters.len(), 1, "one topic");
+        (documents, found, clustering)
+    }
+
+    #[test]
+    fn a_claim_earns_its_per_sentence_terms_once() {
+        // a and b say the same (cosine 0.7, under the redundancy cut of 0.8); c says something else.
+        let embeddings = array![[1.0f32, 0.0, 0.0], [0.7, 0.714, 0.0], [0.0, 0.0, 1.0]];
+        let (documents, found, clustering) = bike_lanes(&embeddings);
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let params = SummaryParams::new().budget(Budget::Sentences(2)).check().unwrap();
+        let features = params.features(&inputs);
+        assert_eq!(features.said_by, [vec![1], vec![0], vec![]]);
+        let chosen: Vec<usize> = params.summarize(&inputs).unwrap().sentences.iter().map(|s| s.sentence).collect();
+        // One of a and b covers their bigrams; the other's relevance and support would outbid c's
+        // if counted again.
+        assert_eq!(chosen.len(), 2);
+        assert!(chosen.contains(&2), "{chosen:?} says the same thing twice");
+    }
+
+    #[test]
+    fn support_counts_sources_that_say_the_same_not_every_source_of_the_topic() {
+        // a and b are paraphrases; c shares their topic (one cluster) but not their claim.
+        let embeddings = array![[1.0f32, 0.0], [0.95, 0.3], [0.0, 1.0]];
+        let (documents, found, clustering) = bike_lanes(&embeddings);
         let inputs =
             Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
         let params = SummaryParams::new().check().unwrap();
