@@ -110,12 +110,10 @@ struct Features {
     relevance: Array1<f64>,
     /// 1 for a document's first sentence, falling linearly to 0 after its last.
     position: Array1<f64>,
-    /// Distinct sources that report the sentence: its own, and every other one with a close
-    /// paraphrase in its cluster (the "reported by" of its evidence).
-    reported_by: Vec<usize>,
-    /// The sentences of other sources that report it, one per source (see [`reports`]).
-    said_by: Vec<Vec<usize>>,
-    /// `reported_by` as a share of all sources.
+    /// The other sources that report the sentence, one close paraphrase each (see [`reports`]):
+    /// its evidence.
+    reports: Vec<Vec<Support>>,
+    /// Share of all sources that report the sentence, its own included.
     support: Array1<f64>,
     cost: Vec<usize>,
     eligible: Vec<bool>,
@@ -162,9 +160,10 @@ impl SummaryValidParams {
             }
         };
         let ordered = order(inputs, chosen);
-        let sentences = ordered.into_iter().map(|i| evidence(inputs, features.unit.view(), i)).collect();
+        let sentences = ordered.into_iter().map(|i| evidence(inputs, &features, i)).collect();
         let agreement = agreement(inputs, &features);
-        Ok(Summary { sentences, agreement, n_sources: inputs.documents.len(), reported_by: features.reported_by })
+        let reported_by = features.reports.iter().map(|r| 1 + r.len()).collect();
+        Ok(Summary { sentences, agreement, n_sources: inputs.documents.len(), reported_by })
     }
 
     fn features(&self, inputs: &Inputs) -> Features {
@@ -188,12 +187,9 @@ impl SummaryValidParams {
             .iter()
             .map(|s| 1.0 - s.index as f64 / per_doc[s.doc].max(1) as f64)
             .collect::<Array1<f64>>();
-        let said_by: Vec<Vec<usize>> = (0..inputs.sentences.len())
-            .map(|i| reports(inputs, unit.view(), i).iter().map(|s| s.sentence).collect())
-            .collect();
-        let reported_by: Vec<usize> = said_by.iter().map(|s| 1 + s.len()).collect();
+        let reports: Vec<Vec<Support>> = (0..inputs.sentences.len()).map(|i| reports(inputs, unit.view(), i)).collect();
         let n_sources = inputs.documents.len().max(1) as f64;
-        let support = reported_by.iter().map(|&r| r as f64 / n_sources).collect::<Array1<f64>>();
+        let support = reports.iter().map(|r| (1 + r.len()) as f64 / n_sources).collect::<Array1<f64>>();
         let cost: Vec<usize> = inputs.sentences.iter().map(|s| self.budget.cost(&s.text)).collect();
         let mut eligible: Vec<bool> = inputs
             .sentences
@@ -209,7 +205,7 @@ impl SummaryValidParams {
         for (rank, &i) in by_key.iter().enumerate() {
             canon[i] = rank;
         }
-        Features { unit, relevance, position, reported_by, said_by, support, cost, eligible, canon }
+        Features { unit, relevance, position, reports, support, cost, eligible, canon }
     }
 
     fn fits(&self, used: usize, cost: usize) -> bool {
@@ -419,8 +415,10 @@ impl SummaryValidParams {
             for (x, &a) in chosen.iter().enumerate() {
                 for &b in &chosen[x + 1..] {
                     let (ia, ib) = (candidates[a], candidates[b]);
-                    let repeats = f.said_by[ia].contains(&ib) || f.said_by[ib].contains(&ia);
-                    if repeats && !repeated.contains(&(a, b)) && !too_close.contains(&(a, b)) {
+                    let repeats = f.reports[ia].iter().any(|r| r.sentence == ib)
+                        || f.reports[ib].iter().any(|r| r.sentence == ia);
+                    // A pair too close to choose together never gets here: the program forbids it.
+                    if repeats && !repeated.contains(&(a, b)) {
                         new.push((a, b));
                     }
                 }
@@ -518,10 +516,10 @@ fn reports(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Vec<Support> {
 }
 
 /// The summary sentence with its evidence: the sentences of other sources that say the same.
-fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
+fn evidence(inputs: &Inputs, f: &Features, i: usize) -> Selected {
     let sentence = &inputs.sentences[i];
     let cluster = inputs.clustering.labels[i];
-    let support = reports(inputs, unit, i);
+    let support = f.reports[i].clone();
     Selected {
         sentence: i,
         doc: sentence.doc,
@@ -536,7 +534,7 @@ fn evidence(inputs: &Inputs, unit: ArrayView2<f32>, i: usize) -> Selected {
 fn agreement(inputs: &Inputs, f: &Features) -> Agreement {
     let n_sources = inputs.documents.len();
     let group = |c: &precis_cluster::Cluster| {
-        let mut sources: Vec<usize> = reports(inputs, f.unit.view(), c.medoid).iter().map(|s| s.doc).collect();
+        let mut sources: Vec<usize> = f.reports[c.medoid].iter().map(|s| s.doc).collect();
         sources.push(inputs.sentences[c.medoid].doc);
         sources.sort_unstable();
         Group { cluster: c.id, sources, sentence: c.medoid }
@@ -629,7 +627,9 @@ mod tests {
             Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
         let params = SummaryParams::new().budget(Budget::Sentences(2)).check().unwrap();
         let features = params.features(&inputs);
-        assert_eq!(features.said_by, [vec![1], vec![0], vec![]]);
+        let said_by: Vec<Vec<usize>> =
+            features.reports.iter().map(|r| r.iter().map(|s| s.sentence).collect()).collect();
+        assert_eq!(said_by, [vec![1], vec![0], vec![]]);
         let chosen: Vec<usize> = params.summarize(&inputs).unwrap().sentences.iter().map(|s| s.sentence).collect();
         // One of a and b covers their bigrams; the other's relevance and support would outbid c's
         // if counted again.
