@@ -557,9 +557,10 @@ mod avx512 {
         }
     }
 
-    /// The scaled keys of one head as key panels, `keys[p][d][j mod NR]` for key `j = p·NR + …`,
-    /// zero past the last key: 16 keys × 16 dimensions at a time, loaded as rows and transposed
-    /// in registers. Storing each value down its column instead compiles to scatters, which are
+    /// The scaled keys of one head as key panels, `keys[p][d][j mod NR]` for key `j = p·NR + …`:
+    /// 16 keys × 16 dimensions at a time, loaded as rows and transposed in registers. Columns past
+    /// the last key are written as zero up to the next multiple of 16; later ones are left as they
+    /// are (the caller zeroes the buffer, and the mask hides every padded column). Storing each value down its column instead compiles to scatters, which are
     /// slow on AMD cores: they were 37% of attention's own time.
     ///
     /// Panics unless `head_dim` is a multiple of 16, `qkv` holds `len` rows of `row_stride` values
