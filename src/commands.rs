@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis::Pipeline;
-use precis_embed::{BatchParams, DeviceSpec, Embedder, ModelStore, Precision};
+use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
 use crate::flags::{
@@ -15,8 +15,9 @@ use crate::flags::{
     GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs,
     SummaryFormat, TextArgs, TextFormat,
 };
-use crate::output::Output;
+use crate::output::{Output, refuse_inputs_as_outputs};
 use crate::report::{ClusterReport, SummaryReport};
+use crate::usage::UsageError;
 
 /// Settings every command shares, resolved once.
 pub struct Global {
@@ -32,19 +33,17 @@ impl Global {
     }
 
     fn embedder(&self, args: &ModelArgs) -> anyhow::Result<Embedder> {
-        // Cheap checks first, so a bad flag never waits on a model download.
-        let device = args.device.parse::<DeviceSpec>()?.open()?;
-        let batch = BatchParams::default().max_batch_size(args.batch_size).max_batch_tokens(args.max_batch_tokens);
-        // The token budget is checked against max_seq_length once the model is read; checking
-        // against 1 here catches a zero batch size before any download.
-        batch.check(1)?;
+        // Cheap checks first, so a bad flag never waits on a model download. Zero sizes are refused
+        // by the flags; the token budget is checked against max_seq_length once the model is read.
+        let device = args.device.open()?;
+        let batch = BatchParams::default()
+            .max_batch_size(args.batch_size as usize)
+            .max_batch_tokens(args.max_batch_tokens as usize);
         let model = self.store.resolve(&args.model)?;
-        Embedder::builder(&model.dir)
-            .device(device)
-            .batch(batch)
-            .precision(args.precision)
-            .build()
-            .with_context(|| format!("cannot load model {}", args.model))
+        match Embedder::builder(&model.dir).device(device).batch(batch).precision(args.precision).build() {
+            Err(precis_embed::Error::Params(e)) => Err(UsageError::new(format!("--max-batch-tokens: {e}")).into()),
+            built => built.with_context(|| format!("cannot load model {}", args.model)),
+        }
     }
 
     fn bar(&self, len: usize, what: &str) -> ProgressBar {
@@ -73,13 +72,15 @@ fn default_models_dir() -> PathBuf {
 
 /// `precis embed`
 pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
-    let text = precis_text::read_text(&args.input, &precis_text::ReadOptions::default())?;
+    refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
+    if args.tokens && args.format != EmbedFormat::Jsonl {
+        return Err(UsageError::new("--tokens needs --format jsonl").into());
+    }
+    let options = precis_text::ReadOptions { lossy: args.lossy, ..precis_text::ReadOptions::default() };
+    let text = precis_text::read_text(&args.input, &options)?;
     let lines = precis_text::lines(&text);
     if lines.is_empty() {
         return Err(precis_text::Error::Empty { path: args.input.clone() }.into());
-    }
-    if args.tokens && args.format != EmbedFormat::Jsonl {
-        anyhow::bail!("--tokens needs --format jsonl");
     }
     let mut output = Output::open(args.output.as_deref(), args.format == EmbedFormat::Npy)?;
     let embedder = global.embedder(&args.model)?;
@@ -140,6 +141,7 @@ impl InputArgs {
 
 /// `precis text`
 pub fn text(args: &TextArgs) -> anyhow::Result<()> {
+    refuse_inputs_as_outputs(&args.input.inputs, &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
     let documents = args.input.load()?;
     let mut output = Output::open(args.output.as_deref(), false)?;
     if args.explain {
@@ -179,7 +181,12 @@ pub fn text(args: &TextArgs) -> anyhow::Result<()> {
 }
 
 impl ClusteringArgs {
+    /// The checked method; a parameter out of range is a usage error.
     fn method(&self) -> anyhow::Result<precis_cluster::Method> {
+        self.checked_method().map_err(|e| UsageError::new(e.to_string()).into())
+    }
+
+    fn checked_method(&self) -> Result<precis_cluster::Method, precis_cluster::ParamsError> {
         use linfa::ParamGuard;
         use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method};
         Ok(match self.method {
@@ -203,11 +210,13 @@ impl ClusteringArgs {
 /// `precis cluster`
 pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     let method = args.clustering.method()?;
+    refuse_inputs_as_outputs(&args.input.inputs, &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
     let documents = args.input.load()?;
     let sentences = precis_text::sentences(&documents);
     if sentences.is_empty() {
         anyhow::bail!("the inputs hold no sentences after cleaning (try `precis text --explain`)");
     }
+    method.check_size(sentences.len())?;
     let mut output = Output::open(args.output.as_deref(), false)?;
     let embedder = global.embedder(&args.model)?;
     let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
@@ -241,7 +250,11 @@ impl SummaryArgs {
             StrategyArg::Mmr => Strategy::Mmr,
             StrategyArg::Lexrank => Strategy::LexRank,
         };
-        Ok(SummaryParams::new().strategy(strategy).budget(budget).check()?)
+        SummaryParams::new()
+            .strategy(strategy)
+            .budget(budget)
+            .check()
+            .map_err(|e| UsageError::new(e.to_string()).into())
     }
 }
 
@@ -266,13 +279,18 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     let documents = args.input.load()?;
     let npy = args.format == SummarizeFormat::Npy;
     if npy && args.output.as_deref().is_none_or(|p| p == Path::new("-")) {
-        anyhow::bail!("--format npy writes two files (FILE and its .jsonl sidecar): give -o FILE");
+        return Err(UsageError::new("--format npy writes two files (FILE and its .jsonl sidecar): give -o FILE").into());
     }
+    let sidecar_path = args.output.as_ref().filter(|_| npy).map(|path| path.with_extension("jsonl"));
+    if sidecar_path.is_some() && sidecar_path.as_ref() == args.output.as_ref() {
+        return Err(
+            UsageError::new("--format npy needs -o FILE.npy: its .jsonl sidecar would replace FILE.jsonl").into()
+        );
+    }
+    let outputs: Vec<&Path> = args.output.iter().chain(&sidecar_path).map(PathBuf::as_path).collect();
+    refuse_inputs_as_outputs(&args.input.inputs, &outputs)?;
     let mut output = Output::open(args.output.as_deref(), npy)?;
-    let mut sidecar = match &args.output {
-        Some(path) if npy => Some(Output::open(Some(&path.with_extension("jsonl")), false)?),
-        _ => None,
-    };
+    let mut sidecar = sidecar_path.as_deref().map(|path| Output::open(Some(path), false)).transpose()?;
     let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
     let bar = global.bar(0, "embedding");
     let outcome = pipeline.run_with_progress(documents, |done, total| {
@@ -303,19 +321,13 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
 /// skipped and new lines appended, so an interrupted run neither redoes nor duplicates work.
 pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     let options = precis_text::ReadOptions { lossy: false, max_bytes: args.max_bytes };
+    refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
     let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
-    let sets = precis_text::read_document_sets(&args.input, &options)?;
+    let sets = precis_text::read_numbered_document_sets(&args.input, &options)?;
     let (mut output, finished): (Box<dyn Write>, HashSet<String>) = match &args.output {
         Some(path) if path != Path::new("-") => {
-            let finished = if args.resume { finished_records(path)? } else { HashSet::new() };
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .append(args.resume)
-                .truncate(!args.resume)
-                .open(path)
-                .with_context(|| format!("cannot write output {}", path.display()))?;
-            (Box::new(std::io::BufWriter::new(file)), finished)
+            let (file, finished) = open_batch_output(path, args.resume)?;
+            (Box::new(Output::Direct(std::io::BufWriter::new(file), path.clone())), finished)
         }
         _ => (Box::new(std::io::stdout().lock()), HashSet::new()),
     };
@@ -336,11 +348,29 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
         done += 1;
         Ok(())
     };
+    // Set ids must be unique: `--resume` knows a finished set by its id. A repeat becomes an error
+    // line of its own (known by its line number), whether or not the run resumes.
+    let mut first_line = std::collections::HashMap::<String, usize>::new();
+    let mut records = sets.map(|record| match record {
+        Ok((line, set)) => match first_line.get(&set.id) {
+            Some(&first) => Err(precis_text::Error::BadRecord {
+                path: args.input.clone(),
+                line,
+                id: Some(set.id.clone()),
+                reason: format!("duplicate set id {:?} (first on line {first}): give every set its own id", set.id),
+            }),
+            None => {
+                first_line.insert(set.id.clone(), line);
+                Ok(set)
+            }
+        },
+        Err(e) => Err(e),
+    });
     // `in_place_scope` keeps this thread, which only reads input and writes output, out of the pool.
     rayon::in_place_scope(|scope| -> anyhow::Result<()> {
         let (mut started, mut next_to_write) = (0usize, 0usize);
         let mut finished_early = std::collections::BTreeMap::new();
-        let mut sets = sets.filter(|record| {
+        let mut sets = records.by_ref().filter(|record| {
             bar.inc(1);
             let seen = finished.contains(&record_key(record));
             skipped += usize::from(seen);
@@ -376,6 +406,12 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
         }
     })?;
     bar.finish_and_clear();
+    if done + skipped == 0 {
+        anyhow::bail!(
+            "{} holds no document sets: give one JSON object {{\"id\", \"docs\"}} per line",
+            args.input.display()
+        );
+    }
     if skipped > 0 {
         tracing::info!(skipped, "sets already in the output were skipped");
     }
@@ -385,11 +421,66 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The key `--resume` knows a record by: its set id, else `line:N` for an id-less bad record.
+/// Opens the output of `precis batch` for appending (`resume`) or rewriting, locked against a
+/// second run. Nothing in the file changes until it is locked and, for `resume`, read back as
+/// precis batch output; then a last line cut short by an interruption is removed, to be redone.
+/// A FIFO or device (`-o /dev/null`) is written as it is; it cannot be resumed.
+fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File, HashSet<String>)> {
+    use std::io::{Read, Seek};
+    let context = || format!("cannot write output {}", path.display());
+    let target = crate::output::follow_links(path)?;
+    let existing = std::fs::metadata(&target).ok();
+    if let Some(meta) = &existing {
+        if meta.is_dir() {
+            anyhow::bail!("output {} is a folder: give a file path", path.display());
+        }
+        if meta.is_file() {
+            crate::output::writable(&target, meta).with_context(context)?;
+        }
+    }
+    let regular = existing.as_ref().is_none_or(std::fs::Metadata::is_file);
+    if !regular {
+        if resume {
+            return Err(
+                UsageError::new(format!("--resume needs a regular file, and {} is not one", path.display())).into()
+            );
+        }
+        return Ok((std::fs::OpenOptions::new().write(true).open(&target).with_context(context)?, HashSet::new()));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&target)
+        .with_context(context)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another precis run is writing {}: wait for it to finish, or choose another output",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => return Err(e).with_context(context),
+    }
+    if !resume {
+        file.set_len(0).with_context(context)?;
+        return Ok((file, HashSet::new()));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let finished = finished_records(path, &bytes[..complete], &bytes[complete..])?;
+    if complete < bytes.len() {
+        file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
+    }
+    file.seek(std::io::SeekFrom::End(0)).with_context(context)?;
+    Ok((file, finished))
+}
+
+/// The key `--resume` knows a record by: its set id, else `line:N` for a bad record.
 fn record_key(record: &Result<precis_text::DocumentSet, precis_text::Error>) -> String {
     match record {
         Ok(set) => set.id.clone(),
-        Err(precis_text::Error::BadRecord { id: Some(id), .. }) => id.clone(),
         Err(precis_text::Error::BadRecord { line, .. }) => format!("line:{line}"),
         Err(_) => String::new(),
     }
@@ -415,33 +506,46 @@ fn batch_line(
     }
 }
 
-/// Keys of the records an earlier run finished (set ids; `line:N` for id-less bad records). A
-/// last line cut short by an interruption is removed, to be redone.
-fn finished_records(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let Ok(bytes) = std::fs::read(path) else { return Ok(HashSet::new()) };
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if complete < bytes.len() {
-        let file = std::fs::OpenOptions::new().write(true).open(path)?;
-        file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
-    }
+/// Keys of the records an earlier run finished: set ids of its lines, and `line:N` of its error
+/// lines for bad records. Every complete line must be a precis batch line, and a cut-short last
+/// line (`tail`) must be the start of one: anything else is not precis output, and resuming
+/// would damage it.
+fn finished_records(path: &Path, complete: &[u8], tail: &[u8]) -> anyhow::Result<HashSet<String>> {
+    let not_ours = |line: usize| {
+        anyhow::anyhow!(
+            "{}:{line}: not a precis batch line; cannot resume (the file was left as it was): choose the output of an earlier `precis batch` run",
+            path.display()
+        )
+    };
     let mut keys = HashSet::new();
-    for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate().filter(|(_, l)| !l.is_empty()) {
-        let row: serde_json::Value = serde_json::from_slice(line)
-            .with_context(|| format!("{}:{}: not a precis batch line; cannot resume", path.display(), i + 1))?;
-        match (&row["id"], &row["line"]) {
-            (serde_json::Value::String(id), _) => keys.insert(id.clone()),
-            (_, serde_json::Value::Number(n)) => keys.insert(format!("line:{n}")),
-            _ => false,
+    let mut number = 0;
+    for line in complete.split(|&b| b == b'\n') {
+        number += 1;
+        if line.is_empty() {
+            continue;
+        }
+        let row: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(line).map_err(|_| not_ours(number))?;
+        let is_result = row.get("summary").is_some_and(serde_json::Value::is_string);
+        let is_error = row.get("error").is_some_and(serde_json::Value::is_string);
+        match (&row.get("id"), &row.get("line")) {
+            (_, Some(serde_json::Value::Number(n))) if is_error => keys.insert(format!("line:{n}")),
+            (Some(serde_json::Value::String(id)), _) if is_result || is_error => keys.insert(id.clone()),
+            _ => return Err(not_ours(number)),
         };
+    }
+    if !tail.is_empty() && !tail.starts_with(b"{\"") {
+        return Err(not_ours(number.max(1)));
     }
     Ok(keys)
 }
 
-/// Lines of a file, for a progress bar's length (0, unknown, for stdin or on error).
+/// Lines of a regular file, for a progress bar's length (0, unknown, for stdin, a pipe, a device or
+/// on error: counting would consume a pipe, and a device may never end).
 /// Streams the file in blocks: batch inputs can be far larger than memory.
 fn count_lines(path: &Path) -> usize {
     use std::io::BufRead;
-    if path == Path::new("-") {
+    if path == Path::new("-") || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return 0;
     }
     let Ok(file) = std::fs::File::open(path) else { return 0 };
@@ -476,15 +580,12 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
 
 /// `precis bench`: every device × precision × batch size on one corpus, after a warm-up.
 pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
-    if args.batch_sizes.contains(&0) {
-        anyhow::bail!("--batch-sizes cannot contain 0");
-    }
     // Every device is opened before any measuring, so a missing one fails at once.
-    let devices =
-        args.device.iter().map(|d| Ok((d.parse::<DeviceSpec>()?.open()?, d))).collect::<anyhow::Result<Vec<_>>>()?;
+    let devices = args.device.iter().map(|d| Ok((d.open()?, d.to_string()))).collect::<anyhow::Result<Vec<_>>>()?;
     let mut texts = match &args.corpus {
         Some(path) => {
-            let text = precis_text::read_text(path, &precis_text::ReadOptions::default())?;
+            let options = precis_text::ReadOptions { lossy: args.lossy, ..precis_text::ReadOptions::default() };
+            let text = precis_text::read_text(path, &options)?;
             precis_text::lines(&text).iter().map(|l| l.text.to_string()).collect()
         }
         None => precis_embed::synthetic_corpus(2000),
@@ -497,7 +598,7 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for (device, name) in devices {
         for &precision in &args.precision {
-            for &batch_size in &args.batch_sizes {
+            for batch_size in args.batch_sizes.iter().map(|&n| n as usize) {
                 let embedder = Embedder::builder(&model.dir)
                     .device(device.clone())
                     .precision(precision)

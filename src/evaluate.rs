@@ -26,10 +26,14 @@ struct SetScores {
 
 /// Scores `system` (JSON lines `{"id", "summary"}`) against the references of `data` (JSON lines
 /// `{"id", "refs": [...]}`). A set without a system summary scores 0 and is reported; a system
-/// summary whose set has no references is an error.
+/// summary whose set has no references, a summary that is not a string, and a system file with no
+/// summary at all are errors.
 pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Evaluation> {
     let references = read_references(data)?;
     let summaries = read_summaries(system)?;
+    if summaries.is_empty() {
+        bail!("{} holds no summaries to score (it is empty, or holds only error lines)", system.display());
+    }
     for (id, (line, _)) in &summaries {
         if !references.contains_key(id) {
             bail!("{}:{line}: references missing for id {id:?} in {}", system.display(), data.display());
@@ -97,13 +101,27 @@ fn read_summaries(system: &Path) -> anyhow::Result<HashMap<String, (usize, Strin
         let record: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{}: malformed JSON", at()))?;
         let id = record["id"].as_str().with_context(|| format!("{}: no string \"id\"", at()))?;
-        let Some(summary) = record["summary"].as_str() else {
+        let summary = match &record["summary"] {
+            serde_json::Value::String(summary) => summary,
             // Error lines of `precis batch` have no summary: the set scores 0 and is reported.
-            continue;
+            serde_json::Value::Null if record.get("error").is_some() => continue,
+            serde_json::Value::Null => bail!("{}: no \"summary\" (nor a batch \"error\")", at()),
+            other => bail!("{}: \"summary\" must be a string (sentences one per line), not {}", at(), json_type(other)),
         };
         out.insert(id.to_string(), (i + 1, summary.to_string()));
     }
     Ok(out)
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 impl Evaluation {

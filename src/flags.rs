@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use precis_embed::Precision;
+use precis_embed::{DeviceSpec, Precision};
 
 /// precis: extractive summaries of several texts about one subject, with the evidence of which
 /// sources say what.
@@ -93,6 +93,9 @@ pub struct EmbedArgs {
     /// Add each text's token ids (special tokens included, truncated as embedded) to jsonl rows.
     #[arg(long)]
     pub tokens: bool,
+    /// Replace invalid UTF-8 with U+FFFD instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
     /// Model settings.
     #[command(flatten)]
     pub model: ModelArgs,
@@ -218,10 +221,14 @@ pub struct BenchArgs {
     pub limit: Option<u64>,
     /// Devices to measure, comma separated (cpu, cuda, cuda:N).
     #[arg(long, value_delimiter = ',', default_value = "cpu", value_name = "LIST")]
-    pub device: Vec<String>,
-    /// Batch sizes to measure, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,16,32,64,128", value_name = "LIST")]
-    pub batch_sizes: Vec<usize>,
+    pub device: Vec<DeviceSpec>,
+    /// Batch sizes to measure, comma separated (1 to 65536).
+    #[arg(long, value_delimiter = ',', default_value = "1,16,32,64,128", value_name = "LIST",
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub batch_sizes: Vec<u32>,
+    /// Replace invalid UTF-8 in --corpus with U+FFFD instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
     /// Precisions to measure, comma separated (f32, bf16, f16).
     #[arg(long, value_delimiter = ',', default_value = "f32", value_name = "LIST")]
     pub precision: Vec<Precision>,
@@ -408,13 +415,13 @@ pub struct ModelArgs {
     pub model: String,
     /// Device: cpu, cuda or cuda:N (CUDA needs a build with `--features cuda`).
     #[arg(long, default_value = "cpu", value_name = "DEVICE")]
-    pub device: String,
+    pub device: DeviceSpec,
     /// Most texts per batch.
-    #[arg(long, default_value_t = 64, value_name = "N")]
-    pub batch_size: usize,
-    /// Most tokens per batch.
-    #[arg(long, default_value_t = 8192, value_name = "N")]
-    pub max_batch_tokens: usize,
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Most tokens per batch (at least the model's max_seq_length).
+    #[arg(long, default_value_t = 8192, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_batch_tokens: u32,
     /// Number format: f32 (exact), bf16 (faster on CPUs with AVX-512 BF16), f16 (GPUs).
     #[arg(long, default_value = "f32", value_name = "P")]
     pub precision: Precision,

@@ -6,6 +6,7 @@ mod flags;
 mod html;
 mod output;
 mod report;
+mod usage;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -25,9 +26,14 @@ fn main() -> ExitCode {
         };
     }
     init_logging(cli.global.verbose);
+    output::remove_temporaries_on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.chain().any(|e| e.is::<usage::UsageError>()) => {
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
@@ -82,7 +88,12 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-/// A closed pipe (`precis embed ... | head`) is the reader's choice, not an error (as in ripgrep).
+/// A closed pipe (`precis batch ... | head`) is the reader's choice, not an error (as in ripgrep).
+/// serde_json keeps the I/O error inside its own, so it is asked separately.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().any(|e| {
+        let io = e.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let json = e.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind);
+        io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -97,6 +97,9 @@ impl Pipeline {
         if sentences.is_empty() {
             return Err(Error::NoSentences);
         }
+        // Before embedding, which takes minutes at the sizes these limits stop.
+        self.clustering.check_size(sentences.len())?;
+        self.summary.check_size(sentences.len())?;
         // Outlets reprint wire copy, so a set often holds the same sentence several times (15% of
         // the DUC 2003 sentences): each distinct text is embedded once. A vector does not depend
         // on its batch (on the CPU to the bit), so the copies get the vector they would have got.

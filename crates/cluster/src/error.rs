@@ -42,6 +42,20 @@ pub enum Error {
     /// A point has a zero, infinite or NaN norm, so it has no direction.
     #[error("point {0} has no direction (zero or non-finite vector)")]
     Degenerate(usize),
+    /// More points than the method handles in bounded memory.
+    #[error(
+        "{method} clustering of {points} sentences would need {gigabytes:.1} GB for its pairwise distances; its limit is {limit} sentences: use --method kmeans, or split the input into smaller document sets"
+    )]
+    TooLarge {
+        /// The method.
+        method: &'static str,
+        /// Points given.
+        points: usize,
+        /// Most points the method takes.
+        limit: usize,
+        /// Memory the method would have needed, in GB.
+        gigabytes: f64,
+    },
     /// More clusters asked for than there are points.
     #[error("n_clusters ({k}) exceeds the number of points ({n})")]
     TooManyClusters {

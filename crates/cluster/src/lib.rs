@@ -37,7 +37,7 @@ mod kmeans;
 mod metrics;
 mod projection;
 
-pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams};
+pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams, MAX_AGGLOMERATIVE_POINTS};
 pub use clustering::{Cluster, Clustering};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
@@ -64,6 +64,26 @@ impl Method {
             Method::Agglomerative(params) => params.fit(embeddings, sources),
             Method::KMeans(params) => params.fit(embeddings, sources),
             Method::Dbscan(params) => params.fit(embeddings, sources),
+        }
+    }
+
+    /// Whether the method takes `points` points in bounded memory: callers check this before the
+    /// costly work that produces the points (embedding them).
+    ///
+    /// ```
+    /// use linfa::ParamGuard;
+    /// use precis_cluster::{AgglomerativeParams, KMeansParams, MAX_AGGLOMERATIVE_POINTS, Method};
+    ///
+    /// let agglomerative = Method::Agglomerative(AgglomerativeParams::new().check()?);
+    /// assert!(agglomerative.check_size(MAX_AGGLOMERATIVE_POINTS).is_ok());
+    /// assert!(agglomerative.check_size(MAX_AGGLOMERATIVE_POINTS + 1).is_err());
+    /// assert!(Method::KMeans(KMeansParams::new().check()?).check_size(1_000_000).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_size(&self, points: usize) -> Result<()> {
+        match self {
+            Method::Agglomerative(_) => agglomerative::check_size(points),
+            Method::KMeans(_) | Method::Dbscan(_) => Ok(()),
         }
     }
 }

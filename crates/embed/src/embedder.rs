@@ -81,6 +81,7 @@ impl EmbedderBuilder {
         let tokenizer = load_tokenizer(&folder)?;
 
         let weights = folder.path(WEIGHTS);
+        check_finite(&weights)?;
         // SAFETY: the file is mapped read-only; like every mmap user we rely on nobody truncating or
         // rewriting it while it is mapped. Model folders are written once, atomically (see `store`).
         let kernels = Kernels::choose(&device, self.precision, self.reference_kernels);
@@ -100,6 +101,67 @@ fn corrupt_weights(path: &Path, e: candle_core::Error) -> Error {
         format!("not a usable BERT safetensors file ({e}); it may be truncated or corrupt: fetch the model again"),
     )
 }
+
+/// Refuses weights with NaN or infinite values, naming the first such tensor: they would turn
+/// every embedding into NaN without any error.
+fn check_finite(path: &Path) -> Result<()> {
+    // SAFETY: as for the weights' mapping in `build`.
+    #[allow(unsafe_code)]
+    let tensors =
+        unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }.map_err(|e| corrupt_weights(path, e))?;
+    for (name, view) in tensors.tensors() {
+        let data = view.data();
+        let finite = match view.dtype() {
+            safetensors::Dtype::F32 => {
+                data.chunks_exact(4).all(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0x7F80_0000 != 0x7F80_0000)
+            }
+            safetensors::Dtype::F16 => {
+                data.chunks_exact(2).all(|b| u16::from_le_bytes([b[0], b[1]]) & 0x7C00 != 0x7C00)
+            }
+            safetensors::Dtype::BF16 => {
+                data.chunks_exact(2).all(|b| u16::from_le_bytes([b[0], b[1]]) & 0x7F80 != 0x7F80)
+            }
+            _ => true,
+        };
+        if !finite {
+            return Err(Error::bad_file(
+                path,
+                format!("tensor {name} holds NaN or infinite values: the weights are corrupt; fetch the model again"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A prefix of `text` that tokenizes to the same first `max_tokens` tokens as the whole text, so a
+/// megabyte-long line is not tokenized whole only to be truncated. Every run between ASCII
+/// whitespace that holds an ASCII letter or digit yields at least one token whatever the
+/// normalizer does, and tokens never span ASCII whitespace; so the text up to the end of the
+/// `max_tokens`-th such run is enough. Past [`MAX_TOKENIZED_BYTES`] (only text with almost no ASCII
+/// letters gets there) the cut is made at that length.
+fn tokenizable_prefix(text: &str, max_tokens: usize) -> &str {
+    let mut runs = 0;
+    for run in text.split([' ', '\t', '\n', '\r']) {
+        let end = run.as_ptr() as usize - text.as_ptr() as usize + run.len();
+        if end > MAX_TOKENIZED_BYTES {
+            let mut cut = MAX_TOKENIZED_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return &text[..cut];
+        }
+        if run.bytes().any(|b| b.is_ascii_alphanumeric()) {
+            runs += 1;
+            if runs == max_tokens {
+                return &text[..end];
+            }
+        }
+    }
+    text
+}
+
+/// Longest prefix of one text handed to the tokenizer.
+const MAX_TOKENIZED_BYTES: usize = 1 << 20;
 
 fn load_tokenizer(folder: &ModelFolder) -> Result<Tokenizer> {
     let path = folder.path("tokenizer.json");
@@ -186,7 +248,8 @@ impl Embedder {
     }
 
     fn encode<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Encoding>> {
-        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let max = self.folder.max_seq_length;
+        let inputs: Vec<&str> = texts.iter().map(|t| tokenizable_prefix(t.as_ref(), max)).collect();
         self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
@@ -246,7 +309,18 @@ fn split_even(weights: &[usize], parts: usize) -> Vec<std::ops::Range<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_even;
+    use super::{MAX_TOKENIZED_BYTES, split_even, tokenizable_prefix};
+
+    #[test]
+    fn prefixes_keep_enough_words_and_cut_at_ascii_whitespace() {
+        assert_eq!(tokenizable_prefix("one two three four", 2), "one two");
+        assert_eq!(tokenizable_prefix("a , b", 2), "a , b");
+        assert_eq!(tokenizable_prefix("short", 10), "short");
+        assert_eq!(tokenizable_prefix("", 10), "");
+        let huge = "é".repeat(MAX_TOKENIZED_BYTES);
+        let prefix = tokenizable_prefix(&huge, 256);
+        assert!(prefix.len() <= MAX_TOKENIZED_BYTES && prefix.len() + 2 > MAX_TOKENIZED_BYTES);
+    }
 
     #[test]
     fn splits_cover_every_item_once_with_even_weight() {

@@ -59,6 +59,7 @@ impl ModelFolder {
         }
         let bert: bert::Config = read_json(&dir.join("config.json"))?;
         let limits: BertLimits = read_json(&dir.join("config.json"))?;
+        check_shape(&dir.join("config.json"), &bert)?;
         let modules: Vec<Module> = read_json(&dir.join("modules.json"))?;
 
         let mut pooling = None;
@@ -100,6 +101,32 @@ impl ModelFolder {
     pub fn path(&self, file: &str) -> PathBuf {
         self.dir.join(file)
     }
+}
+
+/// Sizes the encoder divides by or allocates from: zero or inconsistent values would otherwise
+/// surface as a division by zero or a shape error deep inside the first forward pass.
+fn check_shape(path: &Path, bert: &bert::Config) -> Result<()> {
+    let positive = [
+        ("vocab_size", bert.vocab_size),
+        ("hidden_size", bert.hidden_size),
+        ("num_hidden_layers", bert.num_hidden_layers),
+        ("num_attention_heads", bert.num_attention_heads),
+        ("intermediate_size", bert.intermediate_size),
+        ("max_position_embeddings", bert.max_position_embeddings),
+    ];
+    if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
+        return Err(Error::bad_file(path, format!("{name} is 0: not a usable BERT config")));
+    }
+    if bert.hidden_size % bert.num_attention_heads != 0 {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "num_attention_heads ({}) does not divide hidden_size ({}): not a usable BERT config",
+                bert.num_attention_heads, bert.hidden_size
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn require(dir: &Path, file: &'static str) -> Result<PathBuf> {

@@ -134,9 +134,12 @@ impl ModelStore {
         }
         // Several processes may want the same model at once (parallel tests, batch workers): one
         // fetches while the others wait on the lock, then find what it placed.
-        std::fs::create_dir_all(&self.root)?;
-        let lock = std::fs::File::create(self.root.join(format!(".{}.lock", model.name)))?;
-        lock.lock()?;
+        let models_dir = |e: std::io::Error| {
+            Error::bad_file(&self.root, format!("{e}: the models folder must be a writable folder (see --models-dir)"))
+        };
+        std::fs::create_dir_all(&self.root).map_err(models_dir)?;
+        let lock = std::fs::File::create(self.root.join(format!(".{}.lock", model.name))).map_err(models_dir)?;
+        lock.lock().map_err(models_dir)?;
         if let Some(found) = self.find(model)? {
             return Ok(found);
         }

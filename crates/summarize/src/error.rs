@@ -38,6 +38,18 @@ pub enum Error {
         /// Cluster labels given.
         labels: usize,
     },
+    /// More sentences than a strategy with a sentence-by-sentence similarity matrix takes.
+    #[error(
+        "the {strategy} strategy compares every pair of sentences, and {sentences} sentences are over its limit of {limit}: use --strategy concepts or centroid, or split the input"
+    )]
+    TooLarge {
+        /// The strategy.
+        strategy: &'static str,
+        /// Sentences given.
+        sentences: usize,
+        /// Most sentences it takes.
+        limit: usize,
+    },
     /// Every sentence is longer than the budget.
     #[error("no sentence fits the budget of {limit} {unit} (the shortest needs {shortest}); raise the budget")]
     BudgetTooSmall {

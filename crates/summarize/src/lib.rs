@@ -39,4 +39,4 @@ mod summary;
 pub use error::{Error, ParamsError, Result};
 pub use params::{Budget, Strategy, SummaryParams, SummaryValidParams};
 pub use rouge::{Limit, Prf, RougeScores, rouge, rouge_tokens, stem, summary_lines, truncate};
-pub use summary::{Agreement, Group, Inputs, Selected, Summary, Support};
+pub use summary::{Agreement, Group, Inputs, MAX_PAIRWISE_SENTENCES, Selected, Summary, Support};

@@ -122,7 +122,21 @@ struct Features {
     canon: Vec<usize>,
 }
 
+/// Most sentences the `mmr` and `lexrank` strategies take: their n × n similarity (and, for
+/// LexRank, edge weight) matrices need 1.2 GB at this size and grow with its square.
+pub const MAX_PAIRWISE_SENTENCES: usize = 10_000;
+
 impl SummaryValidParams {
+    /// Whether the strategy takes `sentences` sentences in bounded memory: callers check this
+    /// before embedding them. `mmr` and `lexrank` stop at [`MAX_PAIRWISE_SENTENCES`].
+    pub fn check_size(&self, sentences: usize) -> Result<()> {
+        if matches!(self.strategy, Strategy::Mmr | Strategy::LexRank) && sentences > MAX_PAIRWISE_SENTENCES {
+            let limit = MAX_PAIRWISE_SENTENCES;
+            return Err(Error::TooLarge { strategy: self.strategy.name(), sentences, limit });
+        }
+        Ok(())
+    }
+
     /// Summarizes `inputs` within the budget.
     pub fn summarize(&self, inputs: &Inputs) -> Result<Summary> {
         let n = inputs.sentences.len();
@@ -136,6 +150,7 @@ impl SummaryValidParams {
                 labels: inputs.clustering.labels.len(),
             });
         }
+        self.check_size(n)?;
         let features = self.features(inputs);
         let cheapest = features.cost.iter().copied().min().unwrap_or(0);
         if cheapest > self.budget.limit() {

@@ -32,6 +32,25 @@ pub enum Error {
         /// Offset of the first NUL byte.
         offset: usize,
     },
+    /// The input is UTF-16 (a byte-order mark, or NUL bytes between ASCII letters), not UTF-8.
+    #[error("{path} is UTF-16 text, not UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 {path} > converted.txt")]
+    Utf16 {
+        /// The input.
+        path: PathBuf,
+    },
+    /// HTML nested deeper than [`MAX_HTML_DEPTH`](crate::MAX_HTML_DEPTH) elements: converting it
+    /// would take time quadratic in the depth.
+    #[error(
+        "{path} nests HTML elements {depth} deep, over the limit of {limit}: it is not a web page a reader sees (give its text instead)"
+    )]
+    TooDeep {
+        /// The input.
+        path: PathBuf,
+        /// The deepest nesting of open elements found.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The input is larger than the configured limit.
     #[error("{path} is {bytes} bytes, over the limit of {limit} bytes per input: split it, or raise --max-bytes")]
     TooLarge {

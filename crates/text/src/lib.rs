@@ -29,7 +29,10 @@ mod source;
 mod span;
 
 pub use clean::{Cleaned, Dropped, Kept, Rule, clean};
-pub use document::{Document, DocumentSet, InputFormat, Loaded, html_to_text, read_document_sets, read_documents};
+pub use document::{
+    Document, DocumentSet, InputFormat, Loaded, MAX_HTML_DEPTH, html_depth, html_to_text, read_document_sets,
+    read_documents, read_numbered_document_sets,
+};
 pub use error::{Error, Result};
 pub use segment::{MAX_SENTENCE_WORDS, Sentence, segment, sentences};
 pub use source::{Line, ReadOptions, decode, lines, read_bytes, read_text};

@@ -80,9 +80,10 @@ pub fn segment(doc: usize, text: &str, cleaned: &Cleaned) -> Vec<Sentence> {
     out
 }
 
-/// Cuts a run of more than [`MAX_SENTENCE_WORDS`] words at semicolons, then between words.
+/// Cuts a run of more than [`MAX_SENTENCE_WORDS`] words at semicolons, then between words. One
+/// pass over the run: text without sentence punctuation can make a "sentence" megabytes long.
 fn split_long(sentence: &str) -> Vec<&str> {
-    if sentence.split_whitespace().count() <= MAX_SENTENCE_WORDS {
+    if sentence.split_whitespace().nth(MAX_SENTENCE_WORDS).is_none() {
         return vec![sentence];
     }
     let mut parts = Vec::new();
@@ -91,15 +92,16 @@ fn split_long(sentence: &str) -> Vec<&str> {
         if clause.is_empty() {
             continue;
         }
-        let mut rest = clause;
-        while rest.split_whitespace().count() > MAX_SENTENCE_WORDS {
-            let cut =
-                rest.split_whitespace().nth(MAX_SENTENCE_WORDS).map(|w| w.as_ptr() as usize - rest.as_ptr() as usize);
-            let Some(cut) = cut else { break };
-            parts.push(rest[..cut].trim_end());
-            rest = &rest[cut..];
+        let (mut start, mut words) = (0, 0);
+        for word in clause.split_whitespace() {
+            if words == MAX_SENTENCE_WORDS {
+                let cut = word.as_ptr() as usize - clause.as_ptr() as usize;
+                parts.push(clause[start..cut].trim_end());
+                (start, words) = (cut, 0);
+            }
+            words += 1;
         }
-        parts.push(rest);
+        parts.push(&clause[start..]);
     }
     parts
 }
@@ -167,5 +169,14 @@ mod tests {
         let found = texts(&format!("{run}."));
         assert_eq!(found.len(), 3);
         assert!(found.iter().all(|s| s.split_whitespace().count() <= MAX_SENTENCE_WORDS));
+    }
+
+    #[test]
+    fn overlong_runs_are_cut_at_semicolons_then_every_max_words() {
+        let clause = |n: usize| vec!["w"; n].join(" ");
+        let run = format!("{}; {}", clause(10), clause(2 * MAX_SENTENCE_WORDS + 5));
+        let lengths: Vec<usize> = split_long(&run).iter().map(|p| p.split_whitespace().count()).collect();
+        assert_eq!(lengths, [10, MAX_SENTENCE_WORDS, MAX_SENTENCE_WORDS, 5]);
+        assert!(split_long(&run).iter().all(|p| run.contains(p) && p.trim() == *p));
     }
 }

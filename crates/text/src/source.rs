@@ -72,13 +72,35 @@ pub fn decode(path: impl Into<PathBuf>, bytes: &[u8], options: &ReadOptions) -> 
         None => (0, bytes),
     };
     if let Some(offset) = body.iter().position(|&b| b == 0) {
+        if skipped == 0 && looks_utf16(bytes) {
+            return Err(Error::Utf16 { path: path.into() });
+        }
         return Err(Error::Binary { path: path.into(), offset: skipped + offset });
+    }
+    if skipped == 0 && looks_utf16(bytes) {
+        return Err(Error::Utf16 { path: path.into() });
     }
     match std::str::from_utf8(body) {
         Ok(text) => Ok(text.to_string()),
         Err(_) if options.lossy => Ok(String::from_utf8_lossy(body).into_owned()),
         Err(e) => Err(Error::NotUtf8 { path: path.into(), offset: skipped + e.valid_up_to() }),
     }
+}
+
+/// UTF-16 by its byte-order mark, or by NUL bytes in every other position of mostly ASCII text
+/// (what Windows tools write without a mark).
+fn looks_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(1024) & !1];
+    if head.len() < 4 {
+        return false;
+    }
+    let zeros_at = |parity: usize| head.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let half = head.len() / 2;
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    (odd * 10 >= half * 9 && even * 10 < half) || (even * 10 >= half * 9 && odd * 10 < half)
 }
 
 /// One line of an input with one text per line.
@@ -118,6 +140,18 @@ mod tests {
     fn nul_bytes_mean_binary() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         assert!(matches!(decode("x.png", png, &STRICT), Err(Error::Binary { offset: 8, .. })));
+    }
+
+    #[test]
+    fn utf16_is_told_apart_from_binary() {
+        let utf16le: Vec<u8> = "Talks resumed.".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let with_bom = [&b"\xFF\xFE"[..], &utf16le].concat();
+        for bytes in [&utf16le, &with_bom] {
+            let err = decode("w.txt", bytes, &STRICT).unwrap_err();
+            assert!(matches!(err, Error::Utf16 { .. }), "{err}");
+            assert!(err.to_string().contains("iconv -f UTF-16"), "{err}");
+        }
+        assert!(matches!(decode("x.bin", b"\x01\x00\x00\x00\x02\x00\x00\x00", &STRICT), Err(Error::Binary { .. })));
     }
 
     #[test]
