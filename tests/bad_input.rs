@@ -10,10 +10,24 @@ use util::{model_dir, precis, run};
 
 /// Runs `cmd` (which writes to `output` when it succeeds) and checks the failure contract.
 fn fails(cmd: &mut Command, output: &Path, expect: &str) {
+    fails_with(1, cmd, output, expect);
+}
+
+/// A bad option value: exit 2 and clap's (or a one-line) message naming it; nothing written.
+fn usage_fails(cmd: &mut Command, output: &Path, expect: &str) {
+    let out = run(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(expect), "{cmd:?}: expected {expect:?} in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{cmd:?} panicked: {stderr}");
+    assert!(!output.exists(), "{cmd:?} left {}", output.display());
+}
+
+fn fails_with(code: i32, cmd: &mut Command, output: &Path, expect: &str) {
     let out = run(cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{cmd:?} succeeded");
-    assert_eq!(out.status.code(), Some(1), "{cmd:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(code), "{cmd:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{cmd:?} panicked: {stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{cmd:?}: not one line: {stderr}");
@@ -157,13 +171,13 @@ fn cuda_without_the_feature() {
 #[test]
 fn unknown_device() {
     let c = case();
-    fails(c.embed().args(["--device", "tpu"]), &c.output, "unknown device");
+    usage_fails(c.embed().args(["--device", "tpu"]), &c.output, "unknown device \"tpu\"");
 }
 
 #[test]
 fn zero_batch_size() {
     let c = case();
-    fails(c.embed().args(["--batch-size", "0"]), &c.output, "max_batch_size cannot be 0");
+    usage_fails(c.embed().args(["--batch-size", "0"]), &c.output, "--batch-size");
 }
 
 #[test]
@@ -270,25 +284,34 @@ fn cluster_fails(c: &Case, args: &[&str], expect: &str) {
     fails(&mut cmd, &c.output, expect);
 }
 
+fn cluster_usage_fails(c: &Case, args: &[&str], expect: &str) {
+    let mut cmd = precis();
+    cmd.arg("cluster").arg(&c.input).args(args).arg("-o").arg(&c.output);
+    fails_with(2, &mut cmd, &c.output, expect);
+}
+
 #[test]
 fn cluster_threshold_outside_zero_to_two() {
     let c = case();
-    cluster_fails(&c, &["--threshold", "0"], "threshold must be in (0, 2]");
-    cluster_fails(&c, &["--threshold", "2.5"], "threshold must be in (0, 2]");
+    for bad in ["0", "2.5", "NaN", "inf"] {
+        cluster_usage_fails(&c, &["--threshold", bad], "threshold must be in (0, 2]");
+    }
 }
 
 #[test]
 fn cluster_k_zero_and_k_above_n() {
     let c = case();
-    cluster_fails(&c, &["--method", "kmeans", "--k", "0"], "n_clusters cannot be 0");
+    cluster_usage_fails(&c, &["--method", "kmeans", "--k", "0"], "n_clusters cannot be 0");
     cluster_fails(&c, &["--method", "kmeans", "--k", "5"], "n_clusters (5) exceeds the number of points (1)");
 }
 
 #[test]
 fn cluster_bad_dbscan_params() {
     let c = case();
-    cluster_fails(&c, &["--method", "dbscan", "--eps", "-1"], "eps must be in (0, 2]");
-    cluster_fails(&c, &["--method", "dbscan", "--min-points", "1"], "min_points must be at least 2");
+    cluster_usage_fails(&c, &["--method", "dbscan", "--eps", "-1"], "eps must be in (0, 2]");
+    cluster_usage_fails(&c, &["--method", "dbscan", "--eps", "NaN"], "eps must be in (0, 2]");
+    cluster_usage_fails(&c, &["--method", "dbscan", "--min-points", "0"], "min_points must be at least 2");
+    cluster_usage_fails(&c, &["--method", "dbscan", "--min-points", "1"], "min_points must be at least 2");
 }
 
 #[test]
@@ -313,7 +336,12 @@ fn summarize_zero_budget() {
     let c = case();
     let mut cmd = precis();
     cmd.arg("summarize").arg(&c.input).args(["--sentences", "0", "-o"]).arg(&c.output);
-    fails(&mut cmd, &c.output, "budget cannot be 0");
+    fails_with(2, &mut cmd, &c.output, "budget cannot be 0");
+    for budget in ["--words", "--bytes"] {
+        let mut cmd = precis();
+        cmd.arg("summarize").arg(&c.input).args([budget, "0", "-o"]).arg(&c.output);
+        fails_with(2, &mut cmd, &c.output, "budget cannot be 0");
+    }
 }
 
 #[test]
@@ -374,7 +402,8 @@ fn unknown_precision_is_a_usage_error_naming_the_choices() {
 #[test]
 fn bench_zero_batch_size_and_cuda_without_the_feature() {
     let c = case();
-    fails(precis().args(["bench", "--batch-sizes", "0,8"]), &c.output, "--batch-sizes cannot contain 0");
+    usage_fails(precis().args(["bench", "--batch-sizes", "0,8"]), &c.output, "--batch-sizes");
+    usage_fails(precis().args(["bench", "--batch-sizes", "8,18446744073709551615"]), &c.output, "--batch-sizes");
     if !cfg!(feature = "cuda") {
         fails(precis().args(["bench", "--device", "cpu,cuda", "--limit", "4"]), &c.output, "no CUDA support");
     }

@@ -63,6 +63,14 @@ pub enum Error {
         /// Each source with why it failed, `; ` separated.
         tried: String,
     },
+    /// The models folder cannot hold models (it is a file, or not writable).
+    #[error("cannot use models folder {dir}: {source}; give a writable folder with --models-dir or PRECIS_MODELS_DIR")]
+    ModelsDir {
+        /// The folder.
+        dir: PathBuf,
+        /// Why it cannot be used.
+        source: std::io::Error,
+    },
     /// The requested device is not available in this build or on this machine.
     #[error("{0}")]
     Device(String),

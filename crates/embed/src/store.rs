@@ -134,9 +134,7 @@ impl ModelStore {
         }
         // Several processes may want the same model at once (parallel tests, batch workers): one
         // fetches while the others wait on the lock, then find what it placed.
-        let models_dir = |e: std::io::Error| {
-            Error::bad_file(&self.root, format!("{e}: the models folder must be a writable folder (see --models-dir)"))
-        };
+        let models_dir = |source| Error::ModelsDir { dir: self.root.clone(), source };
         std::fs::create_dir_all(&self.root).map_err(models_dir)?;
         let lock = std::fs::File::create(self.root.join(format!(".{}.lock", model.name))).map_err(models_dir)?;
         lock.lock().map_err(models_dir)?;

@@ -581,7 +581,7 @@ mod tests {
         assert_eq!(sets.len(), 3);
         assert_eq!(sets[0].as_ref().unwrap().0, 1);
         let err = sets[1].as_ref().unwrap_err().to_string();
-        assert!(err.contains(":2: record of 300023 bytes is over the limit of 1000 bytes"), "{err}");
+        assert!(err.contains(":2: record of 300024 bytes is over the limit of 1000 bytes"), "{err}");
         assert_eq!(sets[2].as_ref().unwrap().0, 3);
     }
 
