@@ -117,7 +117,7 @@ fn check_shape(path: &Path, bert: &bert::Config) -> Result<()> {
     if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err(Error::bad_file(path, format!("{name} is 0: not a usable BERT config")));
     }
-    if bert.hidden_size % bert.num_attention_heads != 0 {
+    if !bert.hidden_size.is_multiple_of(bert.num_attention_heads) {
         return Err(Error::bad_file(
             path,
             format!(

@@ -122,7 +122,7 @@ proptest! {
                     prop_assert!(line > last_line && line <= lines);
                     last_line = line;
                 }
-                Err(precis_text::Error::Binary { offset, .. }) => prop_assert!((offset as usize) < bytes.len()),
+                Err(precis_text::Error::Binary { offset, .. }) => prop_assert!(offset < bytes.len()),
                 Err(other) => prop_assert!(false, "unexpected error {other}"),
             }
         }
