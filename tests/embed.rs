@@ -66,7 +66,10 @@ fn half_precisions_stay_close_to_sentence_transformers() {
         let worst =
             vectors.iter().zip(&reference).map(|(v, r)| cosine(v, &floats(&r["embedding"]))).fold(1.0, f64::min);
         let what = format!("{precision} (candle ops: {reference_kernels})");
-        assert!(worst >= 0.999, "{what}: min cosine {worst}");
+        // candle's own half-precision matrix products round differently by CPU: on one without
+        // AVX-512 (an AVX2-only EPYC) its bf16 path measured a min cosine of 0.99895.
+        let floor = if reference_kernels { 0.998 } else { 0.999 };
+        assert!(worst >= floor, "{what}: min cosine {worst}");
         assert!(worst < 0.999_999_9, "{what} equals f32 (min cosine {worst}): was it computed in {precision}?");
     }
 }
