@@ -4,6 +4,7 @@
 
 mod util;
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,6 +33,17 @@ fn tiny_set(id: &str) -> String {
         {"id": "b", "text": "On Monday the city council voted for the river bridge. Construction starts in March, officials said."},
     ]})
     .to_string()
+}
+
+/// `precis args...` with its virtual memory capped at `megabytes` (`ulimit -v`), on 2 threads: a
+/// run that holds a whole oversized input aborts under it.
+#[cfg(unix)]
+fn precis_within(megabytes: u64, args: &[&std::ffi::OsStr]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("ulimit -v {} && exec \"$0\" --threads 2 \"$@\"", megabytes * 1024));
+    cmd.arg(env!("CARGO_BIN_EXE_precis")).args(args);
+    cmd.env_remove("PRECIS_MODEL").env_remove("PRECIS_MODELS_DIR").env_remove("PRECIS_LOG").stdin(Stdio::null());
+    cmd
 }
 
 fn temporaries(dir: &Path) -> Vec<String> {
@@ -235,6 +247,31 @@ fn over_long_records_become_error_lines_and_the_records_around_them_survive() {
     assert_eq!(rows[1]["line"], 2);
     assert!(rows[1]["error"].as_str().unwrap().contains("over the limit of 100000 bytes"), "{}", rows[1]);
     assert_eq!(rows[2]["id"], "s3");
+
+    // A 1.5 GB line between two good records, streamed through stdin to a run capped at 1 GB.
+    #[cfg(unix)]
+    {
+        let args = [OsStr::new("batch"), OsStr::new("-"), OsStr::new("-o"), output.as_os_str()];
+        let mut child = precis_within(1024, &args).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut pipe = std::io::BufWriter::new(child.stdin.take().unwrap());
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            writeln!(pipe, "{}", tiny_set("before"))?;
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..1536 {
+                pipe.write_all(&chunk)?;
+            }
+            writeln!(pipe, "\n{}", tiny_set("after"))
+        });
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("1 of 3 document sets failed"), "{stderr}");
+        writer.join().unwrap().unwrap();
+        let rows = json_lines(&std::fs::read_to_string(&output).unwrap());
+        let ids: Vec<_> = rows.iter().map(|r| r["id"].as_str().unwrap_or("-")).collect();
+        assert_eq!(ids, ["before", "-", "after"]);
+        assert!(rows[1]["error"].as_str().unwrap().contains("record of 1610612736 bytes is over the limit"));
+    }
 }
 
 // 7. Inputs that once took quadratic time: deep HTML is refused at once, text without sentence
@@ -292,6 +329,22 @@ fn an_enormous_line_embeds_as_its_visible_prefix() {
     let rows = json_lines(&ok(precis().arg("embed").arg(&input).arg("--tokens")));
     assert_eq!(rows[0]["token_ids"], rows[1]["token_ids"]);
     assert_eq!(rows[0]["embedding"], rows[1]["embedding"]);
+
+    // A 60 MB line, within --max-bytes, embedded by a run capped at 1 GB (tokenizing it whole took
+    // 3.4 GB for 50 MB).
+    #[cfg(unix)]
+    {
+        let mut huge = String::with_capacity(61_000_000);
+        for i in 0..18_000_000 {
+            huge.push_str(["w1 ", "w22 ", "w3 "][i % 3]);
+        }
+        let path = write(&dir.path().join("huge.txt"), &huge);
+        let out = dir.path().join("huge.jsonl");
+        let args = [OsStr::new("embed"), path.as_os_str(), OsStr::new("-o"), out.as_os_str()];
+        let embedded = run(&mut precis_within(1024, &args));
+        assert!(embedded.status.success(), "{}", String::from_utf8_lossy(&embedded.stderr));
+        assert_eq!(json_lines(&std::fs::read_to_string(&out).unwrap()).len(), 1);
+    }
 }
 
 // 10. Model folders with impossible shapes or NaN weights are named as such when loading.
