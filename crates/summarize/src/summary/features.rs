@@ -1,0 +1,85 @@
+//! Per-sentence features every strategy draws on, and which sentences may be chosen at all.
+
+use ndarray::{Array1, Array2, Axis};
+
+use super::Inputs;
+use super::Support;
+use super::evidence::reports;
+use crate::concepts::content_words;
+use crate::params::SummaryValidParams;
+
+/// Per-sentence features every strategy draws on.
+pub(super) struct Features {
+    pub(super) unit: Array2<f32>,
+    /// Cosine to the normalized mean of all sentences.
+    pub(super) relevance: Array1<f64>,
+    /// 1 for a document's first sentence, falling linearly to 0 after its last.
+    pub(super) position: Array1<f64>,
+    /// The other sources that report the sentence, one close paraphrase each (see [`reports`]):
+    /// its evidence.
+    pub(super) reports: Vec<Vec<Support>>,
+    /// Share of all sources that report the sentence, its own included.
+    pub(super) support: Array1<f64>,
+    pub(super) cost: Vec<usize>,
+    pub(super) eligible: Vec<bool>,
+    /// Rank of each sentence by (document id, index): ties are broken by it, so the summary does
+    /// not depend on the order the documents came in.
+    pub(super) canon: Vec<usize>,
+}
+
+impl SummaryValidParams {
+    pub(super) fn features(&self, inputs: &Inputs) -> Features {
+        let mut unit = inputs.embeddings.to_owned();
+        for mut row in unit.axis_iter_mut(Axis(0)) {
+            let norm = row.dot(&row).sqrt();
+            if norm > 1e-12 {
+                row /= norm;
+            }
+        }
+        let mut mean = unit.mean_axis(Axis(0)).expect("non-empty");
+        let norm = mean.dot(&mean).sqrt().max(1e-12);
+        mean /= norm;
+        let relevance = unit.dot(&mean).mapv(f64::from);
+        let mut per_doc = vec![0usize; inputs.documents.len()];
+        for s in inputs.sentences {
+            per_doc[s.doc] += 1;
+        }
+        let position = inputs
+            .sentences
+            .iter()
+            .map(|s| 1.0 - s.index as f64 / per_doc[s.doc].max(1) as f64)
+            .collect::<Array1<f64>>();
+        let reports: Vec<Vec<Support>> = (0..inputs.sentences.len()).map(|i| reports(inputs, unit.view(), i)).collect();
+        let n_sources = inputs.documents.len().max(1) as f64;
+        let support = reports.iter().map(|r| (1 + r.len()) as f64 / n_sources).collect::<Array1<f64>>();
+        let cost: Vec<usize> = inputs.sentences.iter().map(|s| self.budget.cost(&s.text)).collect();
+        let mut eligible: Vec<bool> = inputs
+            .sentences
+            .iter()
+            .map(|s| content_words(&s.text) >= self.min_content_words && ends_sentence(&s.text) && !dangling(&s.text))
+            .collect();
+        if !eligible.iter().any(|&e| e) {
+            eligible = vec![true; eligible.len()];
+        }
+        let mut by_key: Vec<usize> = (0..inputs.sentences.len()).collect();
+        by_key.sort_by_key(|&i| (&inputs.documents[inputs.sentences[i].doc].id, inputs.sentences[i].index));
+        let mut canon = vec![0; by_key.len()];
+        for (rank, &i) in by_key.iter().enumerate() {
+            canon[i] = rank;
+        }
+        Features { unit, relevance, position, reports, support, cost, eligible, canon }
+    }
+}
+
+/// Whether a sentence opens with a pronoun that points back to a sentence a summary will not
+/// carry ("He said...", "This means...").
+fn dangling(text: &str) -> bool {
+    const OPENERS: [&str; 12] =
+        ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "them"];
+    let first = text.split_whitespace().next().unwrap_or_default().trim_matches(|c: char| !c.is_alphanumeric());
+    OPENERS.contains(&first.to_lowercase().as_str())
+}
+
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']']).ends_with(['.', '!', '?'])
+}
