@@ -60,7 +60,7 @@ impl Global {
 /// tests share one fetched copy); else the user's data folder.
 fn default_models_dir() -> PathBuf {
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    if checkout.join("manifest.toml").is_file() {
+    if checkout.join("README.md").is_file() {
         return checkout;
     }
     let data = std::env::var_os("XDG_DATA_HOME")

@@ -1,9 +1,9 @@
-//! The models precis knows by name, read from `models/manifest.toml` (compiled in).
+//! The models precis knows by name, read from `crates/embed/models.toml` (compiled in).
 
 use serde::Deserialize;
 
 /// The manifest as checked into the repository; it is the single source of names and checksums.
-const MANIFEST: &str = include_str!("../../../models/manifest.toml");
+const MANIFEST: &str = include_str!("../models.toml");
 
 /// A model precis can fetch by name.
 #[derive(Debug, Clone, Deserialize)]
@@ -54,7 +54,7 @@ pub fn known_models() -> &'static [KnownModel] {
     static MODELS: std::sync::OnceLock<Vec<KnownModel>> = std::sync::OnceLock::new();
     MODELS.get_or_init(|| {
         // The manifest is compiled in and covered by a test, so a parse failure is a build defect.
-        toml::from_str::<Manifest>(MANIFEST).expect("models/manifest.toml is valid").models
+        toml::from_str::<Manifest>(MANIFEST).expect("models.toml is valid").models
     })
 }
 
