@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use linfa::ParamGuard;
+use precis::ParamGuard;
 use precis::cluster::AgglomerativeParams;
 use precis::embed::{Embedder, ModelStore};
 use precis::summarize::{Budget, Inputs, Limit, RougeScores, Strategy, SummaryParams, rouge, summary_lines};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use precis::Pipeline;
+use precis::{ParamGuard, Pipeline};
 use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
@@ -187,7 +187,6 @@ impl ClusteringArgs {
     }
 
     fn checked_method(&self) -> Result<precis_cluster::Method, precis_cluster::ParamsError> {
-        use linfa::ParamGuard;
         use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method};
         Ok(match self.method {
             ClusterMethod::Agglomerative => {

@@ -23,6 +23,9 @@ mod pipeline;
 
 pub use pipeline::{Error, Outcome, Pipeline};
 pub use precis_cluster as cluster;
+/// How every parameter set is checked once, at construction (linfa's convention, shared by the
+/// cluster and summarize stages).
+pub use precis_cluster::ParamGuard;
 pub use precis_embed as embed;
 pub use precis_summarize as summarize;
 pub use precis_text as text;

@@ -47,7 +47,7 @@ pub struct Outcome {
 /// A loaded model with clustering and summary settings, reusable across document sets.
 ///
 /// ```no_run
-/// use linfa::ParamGuard;
+/// use precis::ParamGuard;
 /// use precis::cluster::{AgglomerativeParams, Method};
 /// use precis::embed::Embedder;
 /// use precis::summarize::SummaryParams;

@@ -3,8 +3,8 @@
 
 mod util;
 
-use linfa::ParamGuard;
 use ndarray::Array2;
+use precis::ParamGuard;
 use precis::cluster::{AgglomerativeParams, KMeansParams, adjusted_rand_index};
 use precis::embed::Embedder;
 use precis::text::{Document, InputFormat, ReadOptions, read_document_sets, read_documents, sentences};

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use linfa::ParamGuard;
 use ndarray::Array2;
+use precis_cluster::ParamGuard;
 use precis_cluster::{AgglomerativeParams, KMeansParams};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;

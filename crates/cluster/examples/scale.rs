@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use linfa::ParamGuard;
 use ndarray::Array2;
+use precis_cluster::ParamGuard;
 use precis_cluster::{AgglomerativeParams, KMeansParams};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;

@@ -17,7 +17,7 @@ pub const MAX_AGGLOMERATIVE_POINTS: usize = 20_000;
 /// clusters whose members average cosine 0.4 or more with each other).
 ///
 /// ```
-/// use linfa::ParamGuard;
+/// use precis_cluster::ParamGuard;
 /// use precis_cluster::AgglomerativeParams;
 ///
 /// assert!(AgglomerativeParams::new().threshold(0.5).check().is_ok());

@@ -13,7 +13,7 @@ use crate::error::{ParamsError, Result};
 /// point itself included, as in scikit-learn's `min_samples`).
 ///
 /// ```
-/// use linfa::ParamGuard;
+/// use precis_cluster::ParamGuard;
 /// use ndarray::array;
 /// use precis_cluster::DbscanParams;
 ///

@@ -16,7 +16,7 @@ use crate::error::{Error, ParamsError, Result};
 /// objective, `max_iter` 300, `seed` 42.
 ///
 /// ```
-/// use linfa::ParamGuard;
+/// use precis_cluster::ParamGuard;
 /// use ndarray::array;
 /// use precis_cluster::KMeansParams;
 ///

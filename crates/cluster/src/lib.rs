@@ -10,12 +10,12 @@
 //! - [`KMeansParams`]: spherical k-means with k given or chosen by silhouette.
 //! - [`DbscanParams`]: DBSCAN from linfa; leaves outliers unclustered.
 //!
-//! Parameters follow linfa: build `...Params`, `check()` them (via [`linfa::ParamGuard`]) into
+//! Parameters follow linfa: build `...Params`, `check()` them (via [`ParamGuard`], linfa's trait, re-exported) into
 //! `...ValidParams`, then `fit`. Results are deterministic, and clusters are numbered by
 //! decreasing size, so equal partitions print equally whatever the input order.
 //!
 //! ```
-//! use linfa::ParamGuard;
+//! use precis_cluster::ParamGuard;
 //! use ndarray::array;
 //! use precis_cluster::AgglomerativeParams;
 //!
@@ -42,6 +42,8 @@ pub use clustering::{Cluster, Clustering};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
 pub use kmeans::{KMeansParams, KMeansValidParams};
+/// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
+pub use linfa::ParamGuard;
 pub use metrics::adjusted_rand_index;
 pub use projection::project_2d;
 
@@ -71,7 +73,7 @@ impl Method {
     /// costly work that produces the points (embedding them).
     ///
     /// ```
-    /// use linfa::ParamGuard;
+    /// use precis_cluster::ParamGuard;
     /// use precis_cluster::{AgglomerativeParams, KMeansParams, MAX_AGGLOMERATIVE_POINTS, Method};
     ///
     /// let agglomerative = Method::Agglomerative(AgglomerativeParams::new().check()?);

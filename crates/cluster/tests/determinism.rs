@@ -1,7 +1,7 @@
 //! Same partition for any input order and on every run, for every method.
 
-use linfa::ParamGuard;
 use ndarray::{Array2, Axis};
+use precis_cluster::ParamGuard;
 use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method, adjusted_rand_index};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

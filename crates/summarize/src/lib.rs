@@ -7,10 +7,9 @@
 //! [`rouge`] scores summaries as ROUGE-1.5.5 does.
 //!
 //! ```
-//! use linfa::ParamGuard;
 //! use ndarray::array;
 //! use precis_cluster::AgglomerativeParams;
-//! use precis_summarize::{Budget, Inputs, SummaryParams};
+//! use precis_summarize::{Budget, Inputs, ParamGuard, SummaryParams};
 //! use precis_text::{sentences, Document};
 //!
 //! let documents = [
@@ -37,6 +36,8 @@ mod rouge;
 mod summary;
 
 pub use error::{Error, ParamsError, Result};
+/// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
+pub use linfa::ParamGuard;
 pub use params::{Budget, Strategy, SummaryParams, SummaryValidParams};
 pub use rouge::{Limit, Prf, RougeScores, rouge, rouge_tokens, stem, summary_lines, truncate};
 pub use summary::{Agreement, Group, Inputs, MAX_PAIRWISE_SENTENCES, Selected, Summary, Support};

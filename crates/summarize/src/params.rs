@@ -1,6 +1,7 @@
 //! Summary parameters: strategy, budget and weights, checked once.
 
 use crate::error::ParamsError;
+use linfa::ParamGuard;
 
 /// How sentences are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,7 +76,7 @@ impl Budget {
 /// sentences of at least 5 content words, MMR λ 0.7, LexRank graph threshold 0.45.
 ///
 /// ```
-/// use precis_summarize::{Budget, SummaryParams};
+/// use precis_summarize::{Budget, ParamGuard, SummaryParams};
 /// let params = SummaryParams::new().budget(Budget::Sentences(3)).check()?;
 /// assert_eq!(params.budget(), Budget::Sentences(3));
 /// assert!(SummaryParams::new().budget(Budget::Words(0)).check().is_err());
@@ -160,9 +161,14 @@ impl SummaryParams {
         self.0.graph_threshold = cosine;
         self
     }
+}
+
+impl ParamGuard for SummaryParams {
+    type Checked = SummaryValidParams;
+    type Error = ParamsError;
 
     /// Checks every rule.
-    pub fn check(self) -> Result<SummaryValidParams, ParamsError> {
+    fn check_ref(&self) -> Result<&SummaryValidParams, ParamsError> {
         let p = &self.0;
         if p.budget.limit() == 0 {
             return Err(ParamsError::ZeroBudget);
@@ -179,6 +185,11 @@ impl SummaryParams {
         if !(0.0..1.0).contains(&p.graph_threshold) {
             return Err(ParamsError::GraphThreshold(p.graph_threshold));
         }
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<SummaryValidParams, ParamsError> {
+        self.check_ref()?;
         Ok(self.0)
     }
 }

@@ -187,7 +187,7 @@ fn order(inputs: &Inputs, mut chosen: Vec<usize>) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use linfa::ParamGuard;
+    use crate::ParamGuard;
     use ndarray::{Array2, array};
     use precis_cluster::AgglomerativeParams;
     use precis_text::sentences;
