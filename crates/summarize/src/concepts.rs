@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::rouge::rouge_tokens;
+use crate::tokens::stemmed_tokens;
 
 /// Function words; a bigram of two of them carries no content.
 const STOPWORDS: &[&str] = &[
@@ -149,7 +149,7 @@ const STOPWORDS: &[&str] = &[
 /// Words of `text` (whitespace-separated) that carry content: at least one of their ROUGE tokens is
 /// not a function word. A number or a hyphenated compound counts once.
 pub(crate) fn content_words(text: &str) -> usize {
-    text.split_whitespace().filter(|word| rouge_tokens(word).iter().any(|t| !STOPWORDS.contains(&t.as_str()))).count()
+    text.split_whitespace().filter(|word| stemmed_tokens(word).iter().any(|t| !STOPWORDS.contains(&t.as_str()))).count()
 }
 
 /// The concept ids of every sentence, and each concept's weight.
@@ -168,7 +168,7 @@ pub(crate) fn concepts(texts: &[&str], docs: &[usize], n_docs: usize) -> Concept
     let bigrams: Vec<Vec<(String, String)>> = texts
         .iter()
         .map(|text| {
-            let tokens = rouge_tokens(text);
+            let tokens = stemmed_tokens(text);
             let mut grams: Vec<(String, String)> = tokens
                 .windows(2)
                 .filter(|w| !(stop.contains(w[0].as_str()) && stop.contains(w[1].as_str())))

@@ -4,53 +4,10 @@
 //! reference summaries truncated to the limit, hits pooled over all references of a set.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use serde::Serialize;
 
-/// The WordNet 2.0 exception lists ROUGE-1.5.5 `-m` consults before Porter (said → say).
-static EXCEPTIONS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    let mut table = HashMap::new();
-    // Later files override earlier ones, in ROUGE-1.5.5's order.
-    for list in [
-        include_str!("../data/wordnet-2.0-exceptions/adj.exc"),
-        include_str!("../data/wordnet-2.0-exceptions/adv.exc"),
-        include_str!("../data/wordnet-2.0-exceptions/noun.exc"),
-        include_str!("../data/wordnet-2.0-exceptions/verb.exc"),
-    ] {
-        for line in list.lines() {
-            let mut fields = line.split_whitespace();
-            if let (Some(form), Some(base)) = (fields.next(), fields.next()) {
-                table.insert(form, base);
-            }
-        }
-    }
-    table
-});
-
-/// ROUGE's stem of one lower-case alphanumeric token.
-pub fn stem(token: &str) -> String {
-    if token.chars().count() <= 3 {
-        return token.to_string();
-    }
-    match EXCEPTIONS.get(token) {
-        Some(base) => (*base).to_string(),
-        None => porter_stemmer::stem(token),
-    }
-}
-
-/// ROUGE tokens of a line: lower case, runs of non-alphanumerics as separators, stemmed.
-///
-/// ```
-/// assert_eq!(precis_summarize::rouge_tokens("The children SAID: \"no\"!"), ["the", "child", "say", "no"]);
-/// ```
-pub fn rouge_tokens(line: &str) -> Vec<String> {
-    line.to_lowercase()
-        .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
-        .filter(|t| !t.is_empty())
-        .map(stem)
-        .collect()
-}
+use crate::tokens::stemmed_tokens;
 
 /// A length limit applied to peers and references before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,11 +117,11 @@ impl RougeScores {
 /// assert_eq!(scores.rouge1.recall, 0.6); // talk, end, deal of 5 reference tokens
 /// ```
 pub fn rouge(peer: &[String], references: &[Vec<String>], limit: Limit) -> RougeScores {
-    let peer: Vec<Vec<String>> = truncate(peer, limit).iter().map(|l| rouge_tokens(l)).collect();
+    let peer: Vec<Vec<String>> = truncate(peer, limit).iter().map(|l| stemmed_tokens(l)).collect();
     let peer_flat: Vec<&str> = peer.iter().flatten().map(String::as_str).collect();
     let mut totals = [(0usize, 0usize, 0usize); 3];
     for reference in references {
-        let reference: Vec<Vec<String>> = truncate(reference, limit).iter().map(|l| rouge_tokens(l)).collect();
+        let reference: Vec<Vec<String>> = truncate(reference, limit).iter().map(|l| stemmed_tokens(l)).collect();
         let ref_flat: Vec<&str> = reference.iter().flatten().map(String::as_str).collect();
         for (n, total) in totals.iter_mut().take(2).enumerate().map(|(i, t)| (i + 1, t)) {
             let (peer_grams, ref_grams) = (ngrams(&peer_flat, n), ngrams(&ref_flat, n));
@@ -261,14 +218,6 @@ mod tests {
     }
 
     #[test]
-    fn exceptions_come_before_porter() {
-        assert_eq!(stem("said"), "say");
-        assert_eq!(stem("children"), "child");
-        assert_eq!(stem("running"), "run");
-        assert_eq!(stem("the"), "the");
-    }
-
-    #[test]
     fn word_truncation_cuts_the_crossing_sentence() {
         let got = truncate(&lines("one two three\nfour five six\nseven"), Limit::Words(5));
         assert_eq!(got, ["one two three", "four five"]);
@@ -299,8 +248,8 @@ mod tests {
 
     #[test]
     fn union_lcs_counts_each_token_once() {
-        let reference = vec![rouge_tokens("w1 w2 w3 w4 w5")];
-        let peer = vec![rouge_tokens("w1 w2 w6 w7 w8"), rouge_tokens("w1 w3 w8 w9 w5")];
+        let reference = vec![stemmed_tokens("w1 w2 w3 w4 w5")];
+        let peer = vec![stemmed_tokens("w1 w2 w6 w7 w8"), stemmed_tokens("w1 w3 w8 w9 w5")];
         // The ROUGE-1.5.5 paper's example: union LCS of r with c1, c2 is w1 w2 w3 w5.
         assert_eq!(union_lcs_hits(&reference, &peer), 4);
     }

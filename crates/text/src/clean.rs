@@ -273,8 +273,13 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
 }
 
 /// Whether a line ends like a sentence: `.`, `!`, `?` or `…`, possibly inside closing quotes or
-/// brackets.
-pub(crate) fn ends_sentence(text: &str) -> bool {
+/// brackets. Cleaning keeps story lines by it; a summary takes only sentences that pass it.
+///
+/// ```
+/// assert!(precis_text::ends_sentence("He said “no.”"));
+/// assert!(!precis_text::ends_sentence("Quick Looks"));
+/// ```
+pub fn ends_sentence(text: &str) -> bool {
     text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']', '»', '*']).ends_with(['.', '!', '?', '…'])
 }
 

@@ -28,7 +28,7 @@ mod segment;
 mod source;
 mod span;
 
-pub use clean::{Cleaned, Dropped, Kept, Rule, clean};
+pub use clean::{Cleaned, Dropped, Kept, Rule, clean, ends_sentence};
 pub use document::{
     Document, DocumentSet, InputFormat, Loaded, MAX_HTML_DEPTH, html_depth, html_to_text, read_document_sets,
     read_documents, read_numbered_document_sets,

@@ -5,6 +5,8 @@ use ndarray::{Array1, Array2, Axis};
 use super::Inputs;
 use super::Support;
 use super::evidence::reports;
+use precis_text::ends_sentence;
+
 use crate::concepts::content_words;
 use crate::params::SummaryValidParams;
 
@@ -78,8 +80,4 @@ fn dangling(text: &str) -> bool {
         ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "them"];
     let first = text.split_whitespace().next().unwrap_or_default().trim_matches(|c: char| !c.is_alphanumeric());
     OPENERS.contains(&first.to_lowercase().as_str())
-}
-
-fn ends_sentence(text: &str) -> bool {
-    text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']']).ends_with(['.', '!', '?'])
 }
