@@ -211,19 +211,16 @@ pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     let method = args.clustering.method()?;
     refuse_inputs_as_outputs(&args.input.inputs, &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
     let documents = args.input.load()?;
-    let sentences = precis_text::sentences(&documents);
-    if sentences.is_empty() {
-        anyhow::bail!("the inputs hold no sentences after cleaning (try `precis text --explain`)");
-    }
-    method.check_size(sentences.len())?;
     let mut output = Output::open(args.output.as_deref(), false)?;
-    let embedder = global.embedder(&args.model)?;
-    let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
-    let bar = global.bar(texts.len(), "embedding");
-    let embeddings = embedder.embed_with_progress(&texts, |n| bar.inc(n as u64))?;
+    // The same pipeline as `summarize`, stopped after clustering (its summary settings go unused).
+    let pipeline = Pipeline::new(global.embedder(&args.model)?, method, SummaryParams::new().check()?);
+    let bar = global.bar(0, "embedding");
+    let precis::Clustered { documents, sentences, clustering, .. } =
+        pipeline.cluster_with_progress(documents, |done, total| {
+            bar.set_length(total as u64);
+            bar.inc(done as u64);
+        })?;
     bar.finish_and_clear();
-    let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
-    let clustering = method.fit(embeddings.view(), &sources)?;
     let report = ClusterReport::new(&documents, &sentences, &clustering);
     match (args.format, args.rows) {
         (ClusterFormat::Json, _) => report.write_json(&mut output)?,

@@ -21,7 +21,7 @@
 
 mod pipeline;
 
-pub use pipeline::{Error, Outcome, Pipeline};
+pub use pipeline::{Clustered, Error, Outcome, Pipeline};
 pub use precis_cluster as cluster;
 /// How every parameter set is checked once, at construction (linfa's convention, shared by the
 /// cluster and summarize stages).

@@ -44,6 +44,19 @@ pub struct Outcome {
     pub summary: Summary,
 }
 
+/// A document set up to clustering: what [`Pipeline::cluster_with_progress`] computes.
+#[derive(Debug)]
+pub struct Clustered {
+    /// The documents, as given.
+    pub documents: Vec<Document>,
+    /// Their story sentences.
+    pub sentences: Vec<Sentence>,
+    /// One unit-length embedding per sentence.
+    pub embeddings: Array2<f32>,
+    /// The clustering of the embeddings.
+    pub clustering: Clustering,
+}
+
 /// A loaded model with clustering and summary settings, reusable across document sets.
 ///
 /// ```no_run
@@ -88,8 +101,38 @@ impl Pipeline {
     pub fn run_with_progress(
         &self,
         documents: Vec<Document>,
-        mut embedded: impl FnMut(usize, usize),
+        embedded: impl FnMut(usize, usize),
     ) -> Result<Outcome, Error> {
+        let summary_fits = |sentences: usize| Ok(self.summary.check_size(sentences)?);
+        let Clustered { documents, sentences, embeddings, clustering } =
+            self.cluster_checked(documents, embedded, summary_fits)?;
+        let inputs = Inputs {
+            documents: &documents,
+            sentences: &sentences,
+            embeddings: embeddings.view(),
+            clustering: &clustering,
+        };
+        let summary = self.summary.summarize(&inputs)?;
+        Ok(Outcome { documents, sentences, embeddings, clustering, summary })
+    }
+
+    /// The pipeline up to clustering (what `precis cluster` shows), calling `embedded(done, total)`
+    /// as batches of sentences are embedded.
+    pub fn cluster_with_progress(
+        &self,
+        documents: Vec<Document>,
+        embedded: impl FnMut(usize, usize),
+    ) -> Result<Clustered, Error> {
+        self.cluster_checked(documents, embedded, |_| Ok(()))
+    }
+
+    /// Clusters `documents` once `fits(sentence count)` and the clustering's own limit allow it.
+    fn cluster_checked(
+        &self,
+        documents: Vec<Document>,
+        mut embedded: impl FnMut(usize, usize),
+        fits: impl Fn(usize) -> Result<(), Error>,
+    ) -> Result<Clustered, Error> {
         if documents.is_empty() {
             return Err(Error::NoDocuments);
         }
@@ -99,7 +142,7 @@ impl Pipeline {
         }
         // Before embedding, which takes minutes at the sizes these limits stop.
         self.clustering.check_size(sentences.len())?;
-        self.summary.check_size(sentences.len())?;
+        fits(sentences.len())?;
         // Outlets reprint wire copy, so a set often holds the same sentence several times (15% of
         // the DUC 2003 sentences): each distinct text is embedded once. A vector does not depend
         // on its batch (on the CPU to the bit), so the copies get the vector they would have got.
@@ -119,13 +162,6 @@ impl Pipeline {
         let embeddings = vectors.select(Axis(0), &row_of);
         let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
         let clustering = self.clustering.fit(embeddings.view(), &sources)?;
-        let inputs = Inputs {
-            documents: &documents,
-            sentences: &sentences,
-            embeddings: embeddings.view(),
-            clustering: &clustering,
-        };
-        let summary = self.summary.summarize(&inputs)?;
-        Ok(Outcome { documents, sentences, embeddings, clustering, summary })
+        Ok(Clustered { documents, sentences, embeddings, clustering })
     }
 }

@@ -6,6 +6,7 @@ use candle_transformers::models::bert;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::json::read_json;
 use crate::pooling::Pooling;
 
 /// The weights file of every supported folder.
@@ -132,11 +133,6 @@ fn check_shape(path: &Path, bert: &bert::Config) -> Result<()> {
 fn require(dir: &Path, file: &'static str) -> Result<PathBuf> {
     let path = dir.join(file);
     if path.is_file() { Ok(path) } else { Err(Error::MissingFile { dir: dir.to_path_buf(), file }) }
-}
-
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::bad_file(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::bad_file(path, format!("invalid JSON: {e}")))
 }
 
 #[cfg(test)]

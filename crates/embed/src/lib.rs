@@ -31,6 +31,7 @@ mod embedder;
 mod encoder;
 mod error;
 mod folder;
+mod json;
 mod manifest;
 mod pooling;
 mod precision;

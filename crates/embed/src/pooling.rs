@@ -6,7 +6,7 @@ use candle_core::{D, DType, Tensor};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::folder::read_json;
+use crate::json::read_json;
 
 /// How a sentence-transformers `Pooling` module turns token vectors into a sentence vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
