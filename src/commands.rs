@@ -29,7 +29,8 @@ impl Global {
     pub fn new(args: &GlobalArgs) -> Self {
         let progress = !args.quiet && std::io::stderr().is_terminal();
         let root = args.models_dir.clone().unwrap_or_else(default_models_dir);
-        Self { store: ModelStore::new(root).progress(!args.quiet), progress }
+        let store = ModelStore::new(root).progress(!args.quiet).notices(|message| eprintln!("precis: {message}"));
+        Self { store, progress }
     }
 
     fn embedder(&self, args: &ModelArgs) -> anyhow::Result<Embedder> {

@@ -30,6 +30,8 @@ mod device;
 mod embedder;
 mod encoder;
 mod error;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod folder;
 mod json;
 mod manifest;
