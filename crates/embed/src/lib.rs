@@ -43,6 +43,7 @@ pub use batch::{BatchParams, ValidBatchParams};
 pub use bench::{Measurement, measure, synthetic_corpus};
 pub use device::DeviceSpec;
 pub use embedder::{Embedder, EmbedderBuilder};
+#[cfg(feature = "kernels")]
 pub use encoder::kernels;
 pub use error::{Error, ParamsError, Result};
 pub use folder::ModelFolder;

@@ -13,7 +13,10 @@
 //! compiler's auto-vectorizer; both compute the same sums in the same order per output element, up
 //! to the fused multiply-add's rounding.
 //!
+//! With the `kernels` feature (their public API exists for the criterion bench):
+//!
 //! ```
+//! # #[cfg(feature = "kernels")] {
 //! use precis_embed::kernels::{Epilogue, Format, Isa, PackedLinear, linear};
 //!
 //! // y = x · Wᵀ + b for one row of 2 inputs and 3 outputs.
@@ -22,8 +25,12 @@
 //! let mut y = [0.0; 3];
 //! linear(Isa::detect(), &[2.0, 3.0], &layer, Epilogue::None, &mut y);
 //! assert_eq!(y, [2.5, 3.5, 5.5]);
+//! # }
 //! ```
-#![allow(unsafe_code)] // SIMD intrinsics; every unsafe block states its bounds argument.
+#![allow(unsafe_code)]
+// SIMD intrinsics; every unsafe block states its bounds argument.
+// The entry points only the criterion bench calls are public API under the `kernels` feature alone.
+#![cfg_attr(not(feature = "kernels"), allow(dead_code, unused_imports))]
 //!
 //! One module per concern: [`packing`] (weights laid out once, bf16 rounding), [`linear`] (the
 //! matrix-product driver and its portable micro-kernel), `avx512` (the AVX-512 micro-kernels),
