@@ -1,12 +1,73 @@
-//! `precis eval`: reading system summaries and reference summaries, scoring every set.
+//! Scoring summaries against references (`precis eval`): reading both files, ROUGE for every set.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use precis_summarize::{Limit, RougeScores, rouge, summary_lines};
 use serde::Serialize;
+
+use crate::report::WriteError;
+
+/// Why summaries could not be scored; each message names the file (and line) at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// A file could not be read.
+    #[error("cannot read {what} {}", path.display())]
+    Read {
+        /// "summaries" or "references".
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line is not JSON.
+    #[error("{}:{line}: malformed JSON", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The parser's complaint.
+        source: serde_json::Error,
+    },
+    /// A line is JSON of the wrong shape.
+    #[error("{}:{line}: {reason}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The system file has no summary to score.
+    #[error("{} holds no summaries to score (it is empty, or holds only error lines)", path.display())]
+    NoSummaries {
+        /// The system file.
+        path: PathBuf,
+    },
+    /// The data file has no reference summaries.
+    #[error("{} holds no reference summaries (records need \"refs\": [...])", path.display())]
+    NoReferences {
+        /// The data file.
+        path: PathBuf,
+    },
+    /// A system summary's set has no references.
+    #[error("{}:{line}: references missing for id {id:?} in {}", system.display(), data.display())]
+    MissingReferences {
+        /// The system file.
+        system: PathBuf,
+        /// Its line.
+        line: usize,
+        /// The set id.
+        id: String,
+        /// The data file.
+        data: PathBuf,
+    },
+}
 
 /// Scores of every set, and their mean.
 #[derive(Serialize)]
@@ -28,15 +89,16 @@ struct SetScores {
 /// `{"id", "refs": [...]}`). A set without a system summary scores 0 and is reported; a system
 /// summary whose set has no references, a summary that is not a string, and a system file with no
 /// summary at all are errors.
-pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> anyhow::Result<Evaluation> {
+pub fn evaluate(system: &Path, data: &Path, limit: Limit) -> Result<Evaluation, EvalError> {
     let references = read_references(data)?;
     let summaries = read_summaries(system)?;
     if summaries.is_empty() {
-        bail!("{} holds no summaries to score (it is empty, or holds only error lines)", system.display());
+        return Err(EvalError::NoSummaries { path: system.to_path_buf() });
     }
     for (id, (line, _)) in &summaries {
         if !references.contains_key(id) {
-            bail!("{}:{line}: references missing for id {id:?} in {}", system.display(), data.display());
+            let (system, data, line, id) = (system.to_path_buf(), data.to_path_buf(), *line, id.clone());
+            return Err(EvalError::MissingReferences { system, line, id, data });
         }
     }
     let mut ids: Vec<&String> = references.keys().collect();
@@ -71,13 +133,20 @@ struct References {
 }
 
 /// References by set id, for sets that carry any.
-fn read_references(data: &Path) -> anyhow::Result<HashMap<String, References>> {
-    let text = std::fs::read_to_string(data).with_context(|| format!("cannot read references {}", data.display()))?;
+fn read_references(data: &Path) -> Result<HashMap<String, References>, EvalError> {
+    let text = std::fs::read_to_string(data).map_err(|source| EvalError::Read {
+        what: "references",
+        path: data.to_path_buf(),
+        source,
+    })?;
     let mut out = HashMap::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let record: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("{}:{}: malformed JSON", data.display(), i + 1))?;
-        let id = record["id"].as_str().with_context(|| format!("{}:{}: no string \"id\"", data.display(), i + 1))?;
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|source| EvalError::Malformed {
+            path: data.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
+        let id = record["id"].as_str().ok_or_else(|| invalid(data, i + 1, "no string \"id\""))?;
         if let Some(refs) = record["refs"].as_array() {
             let refs: Vec<Vec<String>> = refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect();
             if !refs.is_empty() {
@@ -86,31 +155,43 @@ fn read_references(data: &Path) -> anyhow::Result<HashMap<String, References>> {
         }
     }
     if out.is_empty() {
-        bail!("{} holds no reference summaries (records need \"refs\": [...])", data.display());
+        return Err(EvalError::NoReferences { path: data.to_path_buf() });
     }
     Ok(out)
 }
 
 /// id → (line number, summary).
-fn read_summaries(system: &Path) -> anyhow::Result<HashMap<String, (usize, String)>> {
-    let text =
-        std::fs::read_to_string(system).with_context(|| format!("cannot read summaries {}", system.display()))?;
+fn read_summaries(system: &Path) -> Result<HashMap<String, (usize, String)>, EvalError> {
+    let text = std::fs::read_to_string(system).map_err(|source| EvalError::Read {
+        what: "summaries",
+        path: system.to_path_buf(),
+        source,
+    })?;
     let mut out = HashMap::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let at = || format!("{}:{}", system.display(), i + 1);
-        let record: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("{}: malformed JSON", at()))?;
-        let id = record["id"].as_str().with_context(|| format!("{}: no string \"id\"", at()))?;
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|source| EvalError::Malformed {
+            path: system.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
+        let id = record["id"].as_str().ok_or_else(|| invalid(system, i + 1, "no string \"id\""))?;
         let summary = match &record["summary"] {
             serde_json::Value::String(summary) => summary,
             // Error lines of `precis batch` have no summary: the set scores 0 and is reported.
             serde_json::Value::Null if record.get("error").is_some() => continue,
-            serde_json::Value::Null => bail!("{}: no \"summary\" (nor a batch \"error\")", at()),
-            other => bail!("{}: \"summary\" must be a string (sentences one per line), not {}", at(), json_type(other)),
+            serde_json::Value::Null => return Err(invalid(system, i + 1, "no \"summary\" (nor a batch \"error\")")),
+            other => {
+                let reason = format!("\"summary\" must be a string (sentences one per line), not {}", json_type(other));
+                return Err(invalid(system, i + 1, &reason));
+            }
         };
         out.insert(id.to_string(), (i + 1, summary.to_string()));
     }
     Ok(out)
+}
+
+fn invalid(path: &Path, line: usize, reason: &str) -> EvalError {
+    EvalError::Invalid { path: path.to_path_buf(), line, reason: reason.to_string() }
 }
 
 fn json_type(value: &serde_json::Value) -> &'static str {
@@ -126,7 +207,7 @@ fn json_type(value: &serde_json::Value) -> &'static str {
 
 impl Evaluation {
     /// A table of recall, precision and F1 (×100).
-    pub fn write_text(&self, out: &mut impl Write, limit: Limit) -> anyhow::Result<()> {
+    pub fn write_text(&self, out: &mut impl Write, limit: Limit) -> Result<(), WriteError> {
         let limit = match limit {
             Limit::None => "no length limit".to_string(),
             Limit::Words(n) => format!("first {n} words"),
@@ -147,7 +228,7 @@ impl Evaluation {
     }
 
     /// The whole evaluation as JSON (fractions, not ×100).
-    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    pub fn write_json(&self, out: &mut impl Write) -> Result<(), WriteError> {
         serde_json::to_writer_pretty(&mut *out, self)?;
         out.write_all(b"\n")?;
         Ok(())

@@ -9,6 +9,8 @@
 //! - [`cluster`]: cross-source sentence clustering on cosine geometry.
 //! - [`summarize`]: extractive selection with evidence, and ROUGE.
 //! - [`Pipeline`]: all of them in order for one document set.
+//! - [`report`]: the output schema (JSON, JSON lines, CSV, text) and the HTML page of results.
+//! - [`evaluate`]: ROUGE of system summaries against reference summaries.
 //!
 //! ```no_run
 //! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
@@ -19,7 +21,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod evaluate;
 mod pipeline;
+pub mod report;
 
 pub use pipeline::{Clustered, Error, Outcome, Pipeline};
 pub use precis_cluster as cluster;

@@ -1,19 +1,14 @@
 //! The `precis` command line: flags → validated settings → library calls. See `precis --help`.
 
-mod commands;
-mod evaluate;
-mod flags;
-mod html;
-mod output;
-mod report;
-mod usage;
+mod cli;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::flags::{Cli, Command, ModelCommand};
+use crate::cli::flags::{Cli, Command, ModelCommand};
+use crate::cli::{commands, output, usage};
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit with 2, as clap does
@@ -89,11 +84,12 @@ fn init_logging(verbose: u8) {
 }
 
 /// A closed pipe (`precis batch ... | head`) is the reader's choice, not an error (as in ripgrep).
-/// serde_json keeps the I/O error inside its own, so it is asked separately.
+/// serde_json and the report writers keep the I/O error inside their own, so they are asked too.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         let io = e.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
         let json = e.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind);
-        io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+        let report = e.downcast_ref::<precis::report::WriteError>().and_then(precis::report::WriteError::io_kind);
+        io.or(json).or(report) == Some(std::io::ErrorKind::BrokenPipe)
     })
 }

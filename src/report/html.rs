@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use precis::Outcome;
+use super::WriteError;
+use crate::Outcome;
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -34,7 +35,7 @@ fn colour(cluster: Option<usize>) -> String {
 }
 
 /// Writes the report for one summarized set.
-pub fn write_report(outcome: &Outcome, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn write_html(outcome: &Outcome, out: &mut impl Write) -> Result<(), WriteError> {
     let summary = &outcome.summary;
     let docs = &outcome.documents;
     let map = precis_cluster::project_2d(outcome.embeddings.view());

@@ -10,14 +10,14 @@ use precis::{ParamGuard, Pipeline};
 use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
 
-use crate::flags::{
+use super::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
     GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs,
     SummaryFormat, TextArgs, TextFormat,
 };
-use crate::output::{Output, refuse_inputs_as_outputs};
-use crate::report::{ClusterReport, SummaryReport};
-use crate::usage::UsageError;
+use super::output::{Output, refuse_inputs_as_outputs};
+use super::usage::UsageError;
+use precis::report::{ClusterReport, SummaryReport};
 
 /// Settings every command shares, resolved once.
 pub struct Global {
@@ -235,11 +235,12 @@ pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
 
 impl SummaryArgs {
     fn params(&self) -> anyhow::Result<SummaryValidParams> {
+        // No budget flag keeps the library's default budget.
         let budget = match (self.sentences, self.words, self.bytes) {
-            (Some(n), _, _) => Budget::Sentences(n),
-            (_, _, Some(n)) => Budget::Bytes(n),
-            (_, Some(n), _) => Budget::Words(n),
-            (None, None, None) => Budget::Words(100),
+            (Some(n), _, _) => Some(Budget::Sentences(n)),
+            (_, _, Some(n)) => Some(Budget::Bytes(n)),
+            (_, Some(n), _) => Some(Budget::Words(n)),
+            (None, None, None) => None,
         };
         let strategy = match self.strategy {
             StrategyArg::Concepts => Strategy::Concepts,
@@ -247,11 +248,12 @@ impl SummaryArgs {
             StrategyArg::Mmr => Strategy::Mmr,
             StrategyArg::Lexrank => Strategy::LexRank,
         };
-        SummaryParams::new()
-            .strategy(strategy)
-            .budget(budget)
-            .check()
-            .map_err(|e| UsageError::new(e.to_string()).into())
+        let params = SummaryParams::new().strategy(strategy);
+        let params = match budget {
+            Some(budget) => params.budget(budget),
+            None => params,
+        };
+        params.check().map_err(|e| UsageError::new(e.to_string()).into())
     }
 }
 
@@ -301,7 +303,7 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
         SummarizeFormat::Json => report.write_json(&mut output)?,
         SummarizeFormat::Jsonl => report.write_rows_jsonl(&mut output)?,
         SummarizeFormat::Csv => report.write_rows_csv(&mut output)?,
-        SummarizeFormat::Html => crate::html::write_report(&outcome, &mut output)?,
+        SummarizeFormat::Html => precis::report::write_html(&outcome, &mut output)?,
         SummarizeFormat::Npy => {
             ndarray_npy::WriteNpyExt::write_npy(&outcome.embeddings, &mut output)?;
             if let Some(sidecar) = sidecar.as_mut() {
@@ -425,14 +427,14 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
 fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File, HashSet<String>)> {
     use std::io::{Read, Seek};
     let context = || format!("cannot write output {}", path.display());
-    let target = crate::output::follow_links(path)?;
+    let target = super::output::follow_links(path)?;
     let existing = std::fs::metadata(&target).ok();
     if let Some(meta) = &existing {
         if meta.is_dir() {
             anyhow::bail!("output {} is a folder: give a file path", path.display());
         }
         if meta.is_file() {
-            crate::output::writable(&target, meta).with_context(context)?;
+            super::output::writable(&target, meta).with_context(context)?;
         }
     }
     let regular = existing.as_ref().is_none_or(std::fs::Metadata::is_file);
@@ -566,7 +568,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         (_, Some(n)) => precis_summarize::Limit::Bytes(n as usize),
         _ => precis_summarize::Limit::None,
     };
-    let evaluation = crate::evaluate::evaluate(&args.system, &args.refs, limit)?;
+    let evaluation = precis::evaluate::evaluate(&args.system, &args.refs, limit)?;
     let mut out = std::io::stdout().lock();
     match args.format {
         SummaryFormat::Text => evaluation.write_text(&mut out, limit)?,

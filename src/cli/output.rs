@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 
-use crate::usage::UsageError;
+use super::usage::UsageError;
 
 /// Results up to this size stay in memory until they are complete, so an interrupted run leaves no
 /// temporary file behind in the common case.

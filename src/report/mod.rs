@@ -1,5 +1,9 @@
-//! Serializable views of results, shared by the output formats. Field names here are the
-//! documented output schema (README, "Output schema").
+//! Serializable views of results, shared by the output formats, and the HTML page
+//! ([`write_html`]). Field names here are the documented output schema (README, "Output schema").
+
+mod html;
+
+pub use html::write_html;
 
 use std::io::Write;
 
@@ -58,6 +62,7 @@ pub struct ClusterReport<'a> {
 }
 
 impl<'a> ClusterReport<'a> {
+    /// The report of one clustering of `sentences` (of `documents`).
     pub fn new(documents: &'a [Document], sentences: &'a [Sentence], clustering: &'a Clustering) -> Self {
         let medoids: std::collections::HashSet<usize> = clustering.clusters.iter().map(|c| c.medoid).collect();
         let doc_rows = documents
@@ -106,7 +111,8 @@ impl<'a> ClusterReport<'a> {
         Self { documents: doc_rows, sentences: sentence_rows, clusters: cluster_rows }
     }
 
-    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// One JSON document: schema_version, documents, sentences, clusters.
+    pub fn write_json(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let whole = serde_json::json!({
             "schema_version": SCHEMA_VERSION,
             "documents": self.documents,
@@ -118,15 +124,18 @@ impl<'a> ClusterReport<'a> {
         Ok(())
     }
 
-    pub fn write_sentence_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// One JSON line per sentence.
+    pub fn write_sentence_jsonl(&self, out: &mut impl Write) -> Result<(), WriteError> {
         write_jsonl(out, &self.sentences)
     }
 
-    pub fn write_cluster_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// One JSON line per cluster.
+    pub fn write_cluster_jsonl(&self, out: &mut impl Write) -> Result<(), WriteError> {
         write_jsonl(out, &self.clusters)
     }
 
-    pub fn write_sentence_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// CSV with a header, one line per sentence.
+    pub fn write_sentence_csv(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let mut csv = csv::Writer::from_writer(out);
         for row in &self.sentences {
             csv.serialize(row)?;
@@ -135,7 +144,8 @@ impl<'a> ClusterReport<'a> {
         Ok(())
     }
 
-    pub fn write_cluster_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// CSV with a header, one line per cluster.
+    pub fn write_cluster_csv(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let mut csv = csv::Writer::from_writer(out);
         csv.write_record([
             "id",
@@ -165,7 +175,7 @@ impl<'a> ClusterReport<'a> {
     }
 }
 
-fn write_jsonl<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Result<()> {
+fn write_jsonl<T: Serialize>(out: &mut impl Write, rows: &[T]) -> Result<(), WriteError> {
     for row in rows {
         serde_json::to_writer(&mut *out, row)?;
         out.write_all(b"\n")?;
@@ -191,11 +201,12 @@ struct SentenceSummaryRow<'a> {
 
 /// The result of `precis summarize` (and one line of `precis batch`).
 pub struct SummaryReport<'a> {
-    outcome: &'a precis::Outcome,
+    outcome: &'a crate::Outcome,
 }
 
 impl<'a> SummaryReport<'a> {
-    pub fn new(outcome: &'a precis::Outcome) -> Self {
+    /// The report of one summarized set.
+    pub fn new(outcome: &'a crate::Outcome) -> Self {
         Self { outcome }
     }
 
@@ -268,11 +279,13 @@ impl<'a> SummaryReport<'a> {
             .collect()
     }
 
-    pub fn write_rows_jsonl(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// One JSON line per sentence of every document: cluster, selected, score, support.
+    pub fn write_rows_jsonl(&self, out: &mut impl Write) -> Result<(), WriteError> {
         write_jsonl(out, &self.rows())
     }
 
-    pub fn write_rows_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// The same rows as CSV with a header.
+    pub fn write_rows_csv(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let mut csv = csv::Writer::from_writer(out);
         for row in self.rows() {
             csv.serialize(row)?;
@@ -291,7 +304,8 @@ impl<'a> SummaryReport<'a> {
         })
     }
 
-    pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    /// One JSON document with a schema_version: documents, summary with evidence, agreement.
+    pub fn write_json(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let o = self.outcome;
         let agreement = &o.summary.agreement;
         let whole = serde_json::json!({
@@ -312,7 +326,7 @@ impl<'a> SummaryReport<'a> {
 
     /// The summary for people: each sentence with the sources that report it, then what most
     /// sources share and what one source alone says.
-    pub fn write_text(&self, out: &mut impl Write) -> anyhow::Result<()> {
+    pub fn write_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let o = self.outcome;
         let n = o.summary.n_sources;
         for selected in &o.summary.sentences {
@@ -337,5 +351,39 @@ impl<'a> SummaryReport<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Why a report could not be written: the output failed, or a value would not serialize.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// Writing to the output failed (a closed pipe, a full disk).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// JSON serialization or output failed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// CSV output failed.
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    /// Formatting the page failed.
+    #[error(transparent)]
+    Fmt(#[from] std::fmt::Error),
+}
+
+impl WriteError {
+    /// The kind of the I/O error underneath, if the output itself failed (so a caller can tell a
+    /// reader that closed its pipe from a real failure).
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            WriteError::Io(e) => Some(e.kind()),
+            WriteError::Json(e) => e.io_error_kind(),
+            WriteError::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(e) => Some(e.kind()),
+                _ => None,
+            },
+            WriteError::Fmt(_) => None,
+        }
     }
 }
