@@ -9,6 +9,7 @@
 //! - [`cluster`]: cross-source sentence clustering on cosine geometry.
 //! - [`summarize`]: extractive selection with evidence, and ROUGE.
 //! - [`Pipeline`]: all of them in order for one document set.
+//! - [`batch`]: many document sets in parallel, written in input order, resumable.
 //! - [`report`]: the output schema (JSON, JSON lines, CSV, text) and the HTML page of results.
 //! - [`evaluate`]: ROUGE of system summaries against reference summaries.
 //!
@@ -21,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod evaluate;
 mod pipeline;
 pub mod report;

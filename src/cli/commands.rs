@@ -331,79 +331,8 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
         _ => (Box::new(std::io::stdout().lock()), HashSet::new()),
     };
     let bar = global.bar(count_lines(&args.input), "document sets");
-    let (mut done, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    // Sets are summarized in parallel and written in input order. Embedding already uses every
-    // thread, but clustering and selection are serial per set, so one set at a time leaves cores
-    // idle. A sliding window (a new set starts as soon as one finishes, finished ones wait in a
-    // reorder buffer) keeps both busy without a barrier per group of sets; memory stays bounded
-    // by the window.
-    let window = 4 * rayon::current_num_threads().max(1);
-    let (sender, results) = std::sync::mpsc::channel::<(usize, (serde_json::Value, bool))>();
-    let mut write_result = |(line, ok): (serde_json::Value, bool)| -> anyhow::Result<()> {
-        failed += usize::from(!ok);
-        serde_json::to_writer(&mut output, &line)?;
-        output.write_all(b"\n")?;
-        output.flush()?;
-        done += 1;
-        Ok(())
-    };
-    // Set ids must be unique: `--resume` knows a finished set by its id. A repeat becomes an error
-    // line of its own (known by its line number), whether or not the run resumes.
-    let mut first_line = std::collections::HashMap::<String, usize>::new();
-    let mut records = sets.map(|record| match record {
-        Ok((line, set)) => match first_line.get(&set.id) {
-            Some(&first) => Err(precis_text::Error::BadRecord {
-                path: args.input.clone(),
-                line,
-                id: Some(set.id.clone()),
-                reason: format!("duplicate set id {:?} (first on line {first}): give every set its own id", set.id),
-            }),
-            None => {
-                first_line.insert(set.id.clone(), line);
-                Ok(set)
-            }
-        },
-        Err(e) => Err(e),
-    });
-    // `in_place_scope` keeps this thread, which only reads input and writes output, out of the pool.
-    rayon::in_place_scope(|scope| -> anyhow::Result<()> {
-        let (mut started, mut next_to_write) = (0usize, 0usize);
-        let mut finished_early = std::collections::BTreeMap::new();
-        let mut sets = records.by_ref().filter(|record| {
-            bar.inc(1);
-            let seen = finished.contains(&record_key(record));
-            skipped += usize::from(seen);
-            !seen
-        });
-        loop {
-            while started - next_to_write < window {
-                let Some(record) = sets.next() else { break };
-                let (sender, pipeline, index) = (sender.clone(), &pipeline, started);
-                scope.spawn(move |_| {
-                    // A panic would leave this slot unfilled and the writer waiting for ever:
-                    // it becomes the set's error line instead.
-                    let key = record_key(&record);
-                    let result =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batch_line(pipeline, record)))
-                            .unwrap_or_else(|_| {
-                                let error = "internal error (a bug in precis: please report it with this record)";
-                                (serde_json::json!({"id": key, "error": error}), false)
-                            });
-                    let _ = sender.send((index, result));
-                });
-                started += 1;
-            }
-            if next_to_write == started {
-                return Ok(());
-            }
-            let (index, result) = results.recv().expect("a spawned set always sends its result");
-            finished_early.insert(index, result);
-            while let Some(result) = finished_early.remove(&next_to_write) {
-                write_result(result)?;
-                next_to_write += 1;
-            }
-        }
-    })?;
+    let precis::batch::Counts { done, failed, skipped } =
+        precis::batch::run(&pipeline, &args.input, sets, &finished, &mut output, || bar.inc(1))?;
     bar.finish_and_clear();
     if done + skipped == 0 {
         anyhow::bail!(
@@ -468,75 +397,12 @@ fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let finished = finished_records(path, &bytes[..complete], &bytes[complete..])?;
+    let finished = precis::batch::finished_keys(path, &bytes[..complete], &bytes[complete..])?;
     if complete < bytes.len() {
         file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
     }
     file.seek(std::io::SeekFrom::End(0)).with_context(context)?;
     Ok((file, finished))
-}
-
-/// The key `--resume` knows a record by: its set id, else `line:N` for a bad record.
-fn record_key(record: &Result<precis_text::DocumentSet, precis_text::Error>) -> String {
-    match record {
-        Ok(set) => set.id.clone(),
-        Err(precis_text::Error::BadRecord { line, .. }) => format!("line:{line}"),
-        Err(_) => String::new(),
-    }
-}
-
-/// One output line of `precis batch` for one record, and whether it succeeded.
-fn batch_line(
-    pipeline: &Pipeline,
-    record: Result<precis_text::DocumentSet, precis_text::Error>,
-) -> (serde_json::Value, bool) {
-    match record {
-        Ok(set) => match pipeline.run(set.docs) {
-            Ok(outcome) => (SummaryReport::new(&outcome).batch_line(&set.id), true),
-            Err(e) => (serde_json::json!({"id": set.id, "error": e.to_string()}), false),
-        },
-        Err(e) => {
-            let (id, line) = match &e {
-                precis_text::Error::BadRecord { id, line, .. } => (id.clone(), Some(*line)),
-                _ => (None, None),
-            };
-            (serde_json::json!({"id": id, "line": line, "error": e.to_string()}), false)
-        }
-    }
-}
-
-/// Keys of the records an earlier run finished: set ids of its lines, and `line:N` of its error
-/// lines for bad records. Every complete line must be a precis batch line, and a cut-short last
-/// line (`tail`) must be the start of one: anything else is not precis output, and resuming
-/// would damage it.
-fn finished_records(path: &Path, complete: &[u8], tail: &[u8]) -> anyhow::Result<HashSet<String>> {
-    let not_ours = |line: usize| {
-        anyhow::anyhow!(
-            "{}:{line}: not a precis batch line; cannot resume (the file was left as it was): choose the output of an earlier `precis batch` run",
-            path.display()
-        )
-    };
-    let mut keys = HashSet::new();
-    let mut number = 0;
-    for line in complete.split(|&b| b == b'\n') {
-        number += 1;
-        if line.is_empty() {
-            continue;
-        }
-        let row: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(line).map_err(|_| not_ours(number))?;
-        let is_result = row.get("summary").is_some_and(serde_json::Value::is_string);
-        let is_error = row.get("error").is_some_and(serde_json::Value::is_string);
-        match (&row.get("id"), &row.get("line")) {
-            (_, Some(serde_json::Value::Number(n))) if is_error => keys.insert(format!("line:{n}")),
-            (Some(serde_json::Value::String(id)), _) if is_result || is_error => keys.insert(id.clone()),
-            _ => return Err(not_ours(number)),
-        };
-    }
-    if !tail.is_empty() && !tail.starts_with(b"{\"") {
-        return Err(not_ours(number.max(1)));
-    }
-    Ok(keys)
 }
 
 /// Lines of a regular file, for a progress bar's length (0, unknown, for stdin, a pipe, a device or
