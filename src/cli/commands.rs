@@ -8,12 +8,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis::{ParamGuard, Pipeline};
 use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
-use precis_summarize::{Budget, Strategy, SummaryParams, SummaryValidParams};
+use precis_summarize::{Budget, SummaryParams, SummaryValidParams};
 
 use super::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
-    GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, StrategyArg, SummarizeArgs, SummarizeFormat, SummaryArgs,
-    SummaryFormat, TextArgs, TextFormat,
+    GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat,
+    TextArgs, TextFormat,
 };
 use super::output::{Output, refuse_inputs_as_outputs};
 use super::usage::UsageError;
@@ -242,13 +242,7 @@ impl SummaryArgs {
             (_, Some(n), _) => Some(Budget::Words(n)),
             (None, None, None) => None,
         };
-        let strategy = match self.strategy {
-            StrategyArg::Concepts => Strategy::Concepts,
-            StrategyArg::Centroid => Strategy::Centroid,
-            StrategyArg::Mmr => Strategy::Mmr,
-            StrategyArg::Lexrank => Strategy::LexRank,
-        };
-        let params = SummaryParams::new().strategy(strategy);
+        let params = SummaryParams::new().strategy(self.strategy);
         let params = match budget {
             Some(budget) => params.budget(budget),
             None => params,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use precis_embed::{DeviceSpec, Precision};
+use precis_summarize::Strategy;
 
 /// precis: extractive summaries of several texts about one subject, with the evidence of which
 /// sources say what.
@@ -269,8 +270,8 @@ pub struct EvalArgs {
 #[command(group(clap::ArgGroup::new("budget").args(["sentences", "words", "bytes"])))]
 pub struct SummaryArgs {
     /// Selection strategy.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Concepts)]
-    pub strategy: StrategyArg,
+    #[arg(long, default_value_t = Strategy::default(), value_parser = strategies())]
+    pub strategy: Strategy,
     /// Budget: at most N sentences.
     #[arg(long, value_name = "N")]
     pub sentences: Option<usize>,
@@ -282,17 +283,11 @@ pub struct SummaryArgs {
     pub bytes: Option<usize>,
 }
 
-/// Selection strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StrategyArg {
-    /// Coverage of the content bigrams most sources share, with relevance, support and position.
-    Concepts,
-    /// Closeness to the centroid of all sentences.
-    Centroid,
-    /// Maximal marginal relevance over centrality.
-    Mmr,
-    /// LexRank on embedding similarity.
-    Lexrank,
+/// The library's strategies, each with its one-line help.
+fn strategies() -> impl clap::builder::TypedValueParser<Value = Strategy> {
+    let values = Strategy::ALL.map(|s| clap::builder::PossibleValue::new(s.name()).help(s.summary()));
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(values).map(|name| name.parse::<Strategy>().expect("a listed name"))
 }
 
 /// How `precis summarize` writes its result.
@@ -444,4 +439,16 @@ pub enum ModelCommand {
         after_help = "Example:\n  precis model list                 # name, where, path, size, checksum, repo@revision"
     )]
     List,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn flags_are_consistent() {
+        Cli::command().debug_assert();
+    }
 }

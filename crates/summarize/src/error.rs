@@ -16,6 +16,9 @@ pub enum ParamsError {
     /// An MMR trade-off outside [0, 1].
     #[error("mmr lambda must be in [0, 1], got {0}")]
     MmrLambda(f64),
+    /// A strategy name that is not one of [`Strategy::ALL`](crate::Strategy::ALL).
+    #[error("unknown strategy {0:?}: use concepts, centroid, mmr or lexrank")]
+    UnknownStrategy(String),
     /// A LexRank edge threshold outside [0, 1).
     #[error("graph threshold must be a cosine in [0, 1), got {0}")]
     GraphThreshold(f32),

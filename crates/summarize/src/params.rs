@@ -38,6 +38,43 @@ impl Strategy {
             Strategy::LexRank => "lexrank",
         }
     }
+
+    /// One line saying what it does, for help texts.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Strategy::Concepts => {
+                "coverage of the content bigrams most sources share, with relevance, support and position"
+            }
+            Strategy::Centroid => "closeness to the centroid of all sentences",
+            Strategy::Mmr => "maximal marginal relevance over centrality",
+            Strategy::LexRank => "LexRank on embedding similarity",
+        }
+    }
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses a strategy by [`Strategy::name`].
+///
+/// ```
+/// use precis_summarize::Strategy;
+/// assert_eq!("lexrank".parse::<Strategy>()?, Strategy::LexRank);
+/// assert!("pagerank".parse::<Strategy>().is_err());
+/// # Ok::<(), precis_summarize::ParamsError>(())
+/// ```
+impl std::str::FromStr for Strategy {
+    type Err = ParamsError;
+
+    fn from_str(s: &str) -> Result<Self, ParamsError> {
+        Strategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == s)
+            .ok_or_else(|| ParamsError::UnknownStrategy(s.to_string()))
+    }
 }
 
 /// How long a summary may be. Sentences are never cut: the summary is the longest selection that
