@@ -199,7 +199,7 @@ fn interrupted_runs_leave_no_temporary_files() {
     for signal in ["INT", "TERM", "HUP"] {
         let mut child = precis().arg("embed").arg(&input).arg("-o").arg(&output).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        let killed = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
+        let killed = Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.id())).status().unwrap();
         assert!(killed.success());
         let status = child.wait().unwrap();
         assert!(!status.success(), "SIG{signal}: the run finished before the signal; give it more input");
