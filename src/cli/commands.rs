@@ -11,9 +11,8 @@ use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
 use precis_summarize::{Budget, SummaryParams, SummaryValidParams};
 
 use super::flags::{
-    BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusterMethod, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs,
-    GlobalArgs, InputArgs, InputKind, ModelArgs, Rows, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat,
-    TextArgs, TextFormat,
+    BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
+    InputArgs, ModelArgs, Rows, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat, TextArgs, TextFormat,
 };
 use super::output::{Output, refuse_inputs_as_outputs};
 use super::usage::UsageError;
@@ -122,14 +121,8 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
 impl InputArgs {
     /// Reads every input; skipped records are reported on stderr as warnings.
     fn load(&self) -> anyhow::Result<Vec<precis_text::Document>> {
-        let format = match self.input_format {
-            InputKind::Auto => precis_text::InputFormat::Auto,
-            InputKind::Text => precis_text::InputFormat::Text,
-            InputKind::Html => precis_text::InputFormat::Html,
-            InputKind::Jsonl => precis_text::InputFormat::Jsonl,
-        };
         let options = precis_text::ReadOptions { lossy: self.lossy, max_bytes: self.max_bytes };
-        let loaded = precis_text::read_documents(&self.inputs, format, &options, self.skip_bad)?;
+        let loaded = precis_text::read_documents(&self.inputs, self.input_format, &options, self.skip_bad)?;
         for skipped in &loaded.skipped {
             eprintln!("warning: skipped {skipped}");
         }
@@ -188,19 +181,19 @@ impl ClusteringArgs {
     }
 
     fn checked_method(&self) -> Result<precis_cluster::Method, precis_cluster::ParamsError> {
-        use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method};
+        use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method, MethodKind};
         Ok(match self.method {
-            ClusterMethod::Agglomerative => {
+            MethodKind::Agglomerative => {
                 Method::Agglomerative(AgglomerativeParams::new().threshold(self.threshold).check()?)
             }
-            ClusterMethod::Kmeans => {
+            MethodKind::KMeans => {
                 let params = match self.k {
                     Some(k) => KMeansParams::new().k(k),
                     None => KMeansParams::new(),
                 };
                 Method::KMeans(params.check()?)
             }
-            ClusterMethod::Dbscan => {
+            MethodKind::Dbscan => {
                 Method::Dbscan(DbscanParams::new().eps(self.eps).min_points(self.min_points).check()?)
             }
         })

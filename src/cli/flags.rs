@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use precis_cluster::MethodKind;
 use precis_embed::{DeviceSpec, Precision};
 use precis_summarize::Strategy;
+use precis_text::InputFormat;
 
 /// precis: extractive summaries of several texts about one subject, with the evidence of which
 /// sources say what.
@@ -126,8 +128,8 @@ pub struct InputArgs {
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
     /// How to read inputs: by extension (auto), or force one format.
-    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
-    pub input_format: InputKind,
+    #[arg(long, default_value_t = InputFormat::default(), value_parser = choices::<InputFormat>(InputFormat::ALL.map(|f| (f.name(), f.summary()))))]
+    pub input_format: InputFormat,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     pub lossy: bool,
@@ -270,7 +272,7 @@ pub struct EvalArgs {
 #[command(group(clap::ArgGroup::new("budget").args(["sentences", "words", "bytes"])))]
 pub struct SummaryArgs {
     /// Selection strategy.
-    #[arg(long, default_value_t = Strategy::default(), value_parser = strategies())]
+    #[arg(long, default_value_t = Strategy::default(), value_parser = choices::<Strategy>(Strategy::ALL.map(|s| (s.name(), s.summary()))))]
     pub strategy: Strategy,
     /// Budget: at most N sentences.
     #[arg(long, value_name = "N")]
@@ -283,11 +285,17 @@ pub struct SummaryArgs {
     pub bytes: Option<usize>,
 }
 
-/// The library's strategies, each with its one-line help.
-fn strategies() -> impl clap::builder::TypedValueParser<Value = Strategy> {
-    let values = Strategy::ALL.map(|s| clap::builder::PossibleValue::new(s.name()).help(s.summary()));
+/// A library type named on the command line: the names it parses, each with its one-line help.
+fn choices<T>(
+    names: impl IntoIterator<Item = (&'static str, &'static str)>,
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Debug,
+{
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(values).map(|name| name.parse::<Strategy>().expect("a listed name"))
+    let values = names.into_iter().map(|(name, help)| clap::builder::PossibleValue::new(name).help(help));
+    clap::builder::PossibleValuesParser::new(values).map(|name| name.parse::<T>().expect("a listed name"))
 }
 
 /// How `precis summarize` writes its result.
@@ -322,8 +330,8 @@ pub enum SummaryFormat {
 #[derive(Debug, Args)]
 pub struct ClusteringArgs {
     /// Clustering method.
-    #[arg(long, value_enum, default_value_t = ClusterMethod::Agglomerative)]
-    pub method: ClusterMethod,
+    #[arg(long, default_value_t = MethodKind::default(), value_parser = choices::<MethodKind>(MethodKind::ALL.map(|m| (m.name(), m.summary()))))]
+    pub method: MethodKind,
     /// Agglomerative: cosine distance (1 - cosine) at or above which groups are not merged, in (0, 2].
     #[arg(long, default_value_t = 0.6, value_name = "DISTANCE", allow_negative_numbers = true)]
     pub threshold: f32,
@@ -336,17 +344,6 @@ pub struct ClusteringArgs {
     /// DBSCAN: neighbours (the point included) that make a core point.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub min_points: usize,
-}
-
-/// Clustering methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClusterMethod {
-    /// Average-linkage agglomerative clustering cut at --threshold.
-    Agglomerative,
-    /// Spherical k-means with --k clusters.
-    Kmeans,
-    /// DBSCAN: dense groups, the rest left as noise.
-    Dbscan,
 }
 
 /// How `precis cluster` writes its result.
@@ -367,19 +364,6 @@ pub enum Rows {
     Sentences,
     /// id, size, sources, cohesion, medoid.
     Clusters,
-}
-
-/// Input formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputKind {
-    /// By extension: .jsonl/.ndjson, .html/.htm, else plain text.
-    Auto,
-    /// Plain text or Markdown, one document per input.
-    Text,
-    /// HTML, one document per input.
-    Html,
-    /// One document or document set per line.
-    Jsonl,
 }
 
 /// How `precis text` writes its result.

@@ -19,6 +19,9 @@ pub enum ParamsError {
     /// A DBSCAN radius outside (0, 2].
     #[error("eps must be in (0, 2] (cosine distance), got {0}")]
     Eps(f32),
+    /// A method name that is not one of [`MethodKind::ALL`](crate::MethodKind::ALL).
+    #[error("unknown clustering method {0:?}: use agglomerative, kmeans or dbscan")]
+    UnknownMethod(String),
     /// DBSCAN's `min_points` below 2.
     #[error("min_points must be at least 2, got {0}")]
     MinPoints(usize),

@@ -47,6 +47,63 @@ pub use linfa::ParamGuard;
 pub use metrics::adjusted_rand_index;
 pub use projection::project_2d;
 
+/// Which clustering method, by name: what a caller picks before it has the method's parameters.
+///
+/// ```
+/// use precis_cluster::MethodKind;
+/// assert_eq!("kmeans".parse::<MethodKind>()?, MethodKind::KMeans);
+/// assert_eq!(MethodKind::Dbscan.to_string(), "dbscan");
+/// assert!("spectral".parse::<MethodKind>().is_err());
+/// # Ok::<(), precis_cluster::ParamsError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MethodKind {
+    /// Average-linkage agglomerative clustering cut at a distance threshold (the default).
+    #[default]
+    Agglomerative,
+    /// Spherical k-means.
+    KMeans,
+    /// DBSCAN.
+    Dbscan,
+}
+
+impl MethodKind {
+    /// Every method, default first.
+    pub const ALL: [MethodKind; 3] = [MethodKind::Agglomerative, MethodKind::KMeans, MethodKind::Dbscan];
+
+    /// Name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodKind::Agglomerative => "agglomerative",
+            MethodKind::KMeans => "kmeans",
+            MethodKind::Dbscan => "dbscan",
+        }
+    }
+
+    /// One line saying what it does, for help texts.
+    pub fn summary(self) -> &'static str {
+        match self {
+            MethodKind::Agglomerative => "average-linkage agglomerative clustering cut at --threshold",
+            MethodKind::KMeans => "spherical k-means with --k clusters",
+            MethodKind::Dbscan => "DBSCAN: dense groups, the rest left as noise",
+        }
+    }
+}
+
+impl std::fmt::Display for MethodKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for MethodKind {
+    type Err = ParamsError;
+
+    fn from_str(s: &str) -> std::result::Result<Self, ParamsError> {
+        MethodKind::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| ParamsError::UnknownMethod(s.to_string()))
+    }
+}
+
 /// A checked clustering method, for callers that pick one at run time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

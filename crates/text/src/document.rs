@@ -67,6 +67,55 @@ pub enum InputFormat {
     Jsonl,
 }
 
+impl InputFormat {
+    /// Every format, the default first.
+    pub const ALL: [InputFormat; 4] = [InputFormat::Auto, InputFormat::Text, InputFormat::Html, InputFormat::Jsonl];
+
+    /// Name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "auto",
+            InputFormat::Text => "text",
+            InputFormat::Html => "html",
+            InputFormat::Jsonl => "jsonl",
+        }
+    }
+
+    /// One line saying what it reads, for help texts.
+    pub fn summary(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "by extension: .jsonl/.ndjson, .html/.htm, else plain text",
+            InputFormat::Text => "plain text or Markdown, one document per input",
+            InputFormat::Html => "HTML, one document per input",
+            InputFormat::Jsonl => "one document or document set per line",
+        }
+    }
+}
+
+impl std::fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses a format by [`InputFormat::name`]; the error is the list of names.
+///
+/// ```
+/// use precis_text::InputFormat;
+/// assert_eq!("html".parse::<InputFormat>(), Ok(InputFormat::Html));
+/// assert!("pdf".parse::<InputFormat>().is_err());
+/// ```
+impl std::str::FromStr for InputFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        InputFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown input format {s:?}: use auto, text, html or jsonl"))
+    }
+}
+
 /// What reading inputs produced: the documents, and the records skipped as bad.
 #[derive(Debug, Default)]
 pub struct Loaded {
