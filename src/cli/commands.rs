@@ -14,7 +14,7 @@ use super::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
     InputArgs, ModelArgs, Rows, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat, TextArgs, TextFormat,
 };
-use super::output::{Output, refuse_inputs_as_outputs};
+use super::output::{Output, Target, open_in_place, refuse_inputs_as_outputs};
 use super::usage::UsageError;
 use precis::report::{ClusterReport, SummaryReport};
 
@@ -343,25 +343,14 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
 fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File, HashSet<String>)> {
     use std::io::{Read, Seek};
     let context = || format!("cannot write output {}", path.display());
-    let target = super::output::follow_links(path)?;
-    let existing = std::fs::metadata(&target).ok();
-    if let Some(meta) = &existing {
-        if meta.is_dir() {
-            anyhow::bail!("output {} is a folder: give a file path", path.display());
+    let target = match Target::of(path)? {
+        Target::File(target, _) => target,
+        Target::InPlace(_) if resume => {
+            let message = format!("--resume needs a regular file, and {} is not one", path.display());
+            return Err(UsageError::new(message).into());
         }
-        if meta.is_file() {
-            super::output::writable(&target, meta).with_context(context)?;
-        }
-    }
-    let regular = existing.as_ref().is_none_or(std::fs::Metadata::is_file);
-    if !regular {
-        if resume {
-            return Err(
-                UsageError::new(format!("--resume needs a regular file, and {} is not one", path.display())).into()
-            );
-        }
-        return Ok((std::fs::OpenOptions::new().write(true).open(&target).with_context(context)?, HashSet::new()));
-    }
+        Target::InPlace(target) => return Ok((open_in_place(&target, path)?, HashSet::new())),
+    };
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

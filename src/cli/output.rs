@@ -50,32 +50,23 @@ impl Output {
         match path {
             None => Self::stdout(binary),
             Some(p) if p == Path::new("-") => Self::stdout(binary),
-            Some(path) => {
-                let target = follow_links(path)?;
-                let mode = match std::fs::metadata(&target) {
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => 0o644,
-                    Err(e) => return Err(e).with_context(|| format!("cannot write output {}", path.display())),
-                    Ok(meta) if meta.is_dir() => {
-                        anyhow::bail!("output {} is a folder: give a file path", path.display())
-                    }
-                    Ok(meta) if meta.is_file() => {
-                        writable(&target, &meta).with_context(|| format!("cannot write output {}", path.display()))?;
-                        permission_bits(&meta)
-                    }
-                    Ok(_) => {
-                        let file = OpenOptions::new()
-                            .write(true)
-                            .open(&target)
-                            .with_context(|| format!("cannot write output {}", path.display()))?;
-                        return Ok(Output::Direct(BufWriter::new(file), path.to_path_buf()));
-                    }
-                };
-                let dir = parent_dir(&target);
-                if !dir.is_dir() {
-                    anyhow::bail!("cannot write output {}: folder {} does not exist", path.display(), dir.display());
+            Some(path) => match Target::of(path)? {
+                Target::InPlace(target) => {
+                    Ok(Output::Direct(BufWriter::new(open_in_place(&target, path)?), path.into()))
                 }
-                Ok(Output::Replace(Replace { target, buffer: Vec::new(), temp: None, mode }))
-            }
+                Target::File(target, existing) => {
+                    let mode = existing.as_ref().map_or(0o644, permission_bits);
+                    let dir = parent_dir(&target);
+                    if !dir.is_dir() {
+                        anyhow::bail!(
+                            "cannot write output {}: folder {} does not exist",
+                            path.display(),
+                            dir.display()
+                        );
+                    }
+                    Ok(Output::Replace(Replace { target, buffer: Vec::new(), temp: None, mode }))
+                }
+            },
         }
     }
 
@@ -172,8 +163,40 @@ fn named(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("cannot write output {}: {e}", path.display()))
 }
 
+/// Where an output path leads, checked once for every command that writes files: symlinks
+/// followed, a folder or a read-only file refused.
+pub enum Target {
+    /// A regular file (with its metadata) or a path that does not exist yet: replaced or created.
+    File(PathBuf, Option<std::fs::Metadata>),
+    /// A FIFO, character device or socket: written in place, never replaced.
+    InPlace(PathBuf),
+}
+
+impl Target {
+    /// Classifies `path` (as the user gave it; messages name it).
+    pub fn of(path: &Path) -> anyhow::Result<Target> {
+        let target = follow_links(path)?;
+        match std::fs::metadata(&target) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Target::File(target, None)),
+            Err(e) => Err(e).with_context(|| format!("cannot write output {}", path.display())),
+            Ok(meta) if meta.is_dir() => anyhow::bail!("output {} is a folder: give a file path", path.display()),
+            Ok(meta) if meta.is_file() => {
+                writable(&target, &meta).with_context(|| format!("cannot write output {}", path.display()))?;
+                Ok(Target::File(target, Some(meta)))
+            }
+            Ok(_) => Ok(Target::InPlace(target)),
+        }
+    }
+}
+
+/// Opens a FIFO or device (`target`, reached from the user's `path`) for writing, without
+/// truncating: it has nothing to truncate.
+pub fn open_in_place(target: &Path, path: &Path) -> anyhow::Result<File> {
+    OpenOptions::new().write(true).open(target).with_context(|| format!("cannot write output {}", path.display()))
+}
+
 /// The path a symlink chain ends at, even when its last target does not exist yet.
-pub fn follow_links(path: &Path) -> anyhow::Result<PathBuf> {
+fn follow_links(path: &Path) -> anyhow::Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&current) {
@@ -197,7 +220,7 @@ fn parent_dir(path: &Path) -> &Path {
 
 /// A read-only file is refused even where the rename would succeed (root, or a writable folder):
 /// read-only is how people protect a file.
-pub(crate) fn writable(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
+fn writable(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     if meta.permissions().readonly() {
         anyhow::bail!("it is read-only: choose another path, or make it writable first");
     }
