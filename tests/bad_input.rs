@@ -6,7 +6,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use util::{model_dir, precis, run};
+use util::{copy_dir, model_dir, precis, run};
 
 /// Runs `cmd` (which writes to `output` when it succeeds) and checks the failure contract.
 fn fails(cmd: &mut Command, output: &Path, expect: &str) {
@@ -72,19 +72,6 @@ impl Case {
         copy_dir(model_dir(), &target);
         spoil(&target);
         target
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if !entry.file_name().to_string_lossy().starts_with('.') {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

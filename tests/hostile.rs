@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use util::{json_lines, model_dir, ok, precis, run};
+use util::{copy_dir, json_lines, model_dir, ok, precis, run};
 
 /// Runs `cmd`, which must fail with `code` and one `error:` line containing `expect`.
 fn fails(code: i32, cmd: &mut Command, expect: &str) -> String {
@@ -375,19 +375,6 @@ fn impossible_model_configs_and_nan_weights_are_named() {
     bytes[start..start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     std::fs::write(&weights, bytes).unwrap();
     fails(1, precis().arg("embed").arg(&input).arg("--model").arg(&model), &format!("tensor {name} holds NaN"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if !entry.file_name().to_string_lossy().starts_with('.') {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 // 11. Every invalid option value is a usage error (exit 2).

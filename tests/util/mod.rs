@@ -94,3 +94,17 @@ pub fn python_with(modules: &[&str], packages: &[&str]) -> PathBuf {
     }
     python
 }
+
+/// A copy of a folder tree, without hidden files (a model folder's lock and checksum stamps).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !entry.file_name().to_string_lossy().starts_with('.') {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

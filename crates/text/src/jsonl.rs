@@ -226,15 +226,8 @@ impl<R: BufRead> BoundedLines<R> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
+    use crate::document::tests::write;
 
     #[test]
     fn sets_stream_with_errors_per_line() {
