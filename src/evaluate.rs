@@ -134,26 +134,16 @@ struct References {
 
 /// References by set id, for sets that carry any.
 fn read_references(data: &Path) -> Result<HashMap<String, References>, EvalError> {
-    let text = std::fs::read_to_string(data).map_err(|source| EvalError::Read {
-        what: "references",
-        path: data.to_path_buf(),
-        source,
-    })?;
     let mut out = HashMap::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let record: serde_json::Value = serde_json::from_str(line).map_err(|source| EvalError::Malformed {
-            path: data.to_path_buf(),
-            line: i + 1,
-            source,
-        })?;
-        let id = record["id"].as_str().ok_or_else(|| invalid(data, i + 1, "no string \"id\""))?;
+    for_each_record(data, "references", |line, id, record| {
         if let Some(refs) = record["refs"].as_array() {
             let refs: Vec<Vec<String>> = refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect();
             if !refs.is_empty() {
-                out.insert(id.to_string(), References { line: i + 1, summaries: refs });
+                out.insert(id, References { line, summaries: refs });
             }
         }
-    }
+        Ok(())
+    })?;
     if out.is_empty() {
         return Err(EvalError::NoReferences { path: data.to_path_buf() });
     }
@@ -162,32 +152,43 @@ fn read_references(data: &Path) -> Result<HashMap<String, References>, EvalError
 
 /// id → (line number, summary).
 fn read_summaries(system: &Path) -> Result<HashMap<String, (usize, String)>, EvalError> {
-    let text = std::fs::read_to_string(system).map_err(|source| EvalError::Read {
-        what: "summaries",
-        path: system.to_path_buf(),
-        source,
-    })?;
     let mut out = HashMap::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let record: serde_json::Value = serde_json::from_str(line).map_err(|source| EvalError::Malformed {
-            path: system.to_path_buf(),
-            line: i + 1,
-            source,
-        })?;
-        let id = record["id"].as_str().ok_or_else(|| invalid(system, i + 1, "no string \"id\""))?;
+    for_each_record(system, "summaries", |line, id, record| {
         let summary = match &record["summary"] {
             serde_json::Value::String(summary) => summary,
             // Error lines of `precis batch` have no summary: the set scores 0 and is reported.
-            serde_json::Value::Null if record.get("error").is_some() => continue,
-            serde_json::Value::Null => return Err(invalid(system, i + 1, "no \"summary\" (nor a batch \"error\")")),
+            serde_json::Value::Null if record.get("error").is_some() => return Ok(()),
+            serde_json::Value::Null => return Err(invalid(system, line, "no \"summary\" (nor a batch \"error\")")),
             other => {
                 let reason = format!("\"summary\" must be a string (sentences one per line), not {}", json_type(other));
-                return Err(invalid(system, i + 1, &reason));
+                return Err(invalid(system, line, &reason));
             }
         };
-        out.insert(id.to_string(), (i + 1, summary.to_string()));
-    }
+        out.insert(id, (line, summary.to_string()));
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Calls `f` with each non-blank line of a JSON-lines file (`what` it holds, for messages) as its
+/// 1-based number, its string `id` and the record, in order, stopping at the first error.
+fn for_each_record(
+    path: &Path,
+    what: &'static str,
+    mut f: impl FnMut(usize, String, serde_json::Value) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| EvalError::Read { what, path: path.to_path_buf(), source })?;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|source| EvalError::Malformed {
+            path: path.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
+        let id = record["id"].as_str().ok_or_else(|| invalid(path, i + 1, "no string \"id\""))?.to_string();
+        f(i + 1, id, record)?;
+    }
+    Ok(())
 }
 
 fn invalid(path: &Path, line: usize, reason: &str) -> EvalError {
