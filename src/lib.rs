@@ -8,10 +8,12 @@
 //! - [`embed`]: sentence embeddings equal to sentence-transformers, on candle.
 //! - [`cluster`]: cross-source sentence clustering on cosine geometry.
 //! - [`summarize`]: extractive selection with evidence, and ROUGE.
+//! - [`config`]: a run's settings, checked once, and the [`Pipeline`] they describe.
 //! - [`Pipeline`]: all of them in order for one document set.
 //! - [`batch`]: many document sets in parallel, written in input order, resumable.
 //! - [`report`]: the output schema (JSON, JSON lines, CSV, text) and the HTML page of results.
 //! - [`evaluate`]: ROUGE of system summaries against reference summaries.
+//! - [`bench`]: batched inference measured per device, precision and batch size.
 //!
 //! ```no_run
 //! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
@@ -23,6 +25,8 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod bench;
+pub mod config;
 pub mod evaluate;
 mod pipeline;
 pub mod report;

@@ -4,17 +4,17 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use precis::config::{Config, LoadError, ModelConfig};
 use precis::{ParamGuard, Pipeline};
-use precis_embed::{BatchParams, Embedder, ModelStore, Precision};
-use precis_summarize::{Budget, SummaryParams, SummaryValidParams};
+use precis_embed::{Embedder, ModelStore};
+use precis_summarize::SummaryParams;
 
 use super::flags::{
-    BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, ClusteringArgs, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs,
-    InputArgs, ModelArgs, Rows, SummarizeArgs, SummarizeFormat, SummaryArgs, SummaryFormat, TextArgs, TextFormat,
+    BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs, InputArgs, Rows,
+    SummarizeArgs, SummarizeFormat, SummaryFormat, TextArgs, TextFormat,
 };
-use super::output::{Output, Target, open_in_place, refuse_inputs_as_outputs};
+use super::output::{Output, open_batch_output, refuse_inputs_as_outputs};
 use super::usage::UsageError;
 use precis::report::{ClusterReport, SummaryReport};
 
@@ -32,18 +32,14 @@ impl Global {
         Self { store, progress }
     }
 
-    fn embedder(&self, args: &ModelArgs) -> anyhow::Result<Embedder> {
-        // Cheap checks first, so a bad flag never waits on a model download. Zero sizes are refused
-        // by the flags; the token budget is checked against max_seq_length once the model is read.
-        let device = args.device.open()?;
-        let batch = BatchParams::default()
-            .max_batch_size(args.batch_size as usize)
-            .max_batch_tokens(args.max_batch_tokens as usize);
-        let model = self.store.resolve(&args.model)?;
-        match Embedder::builder(&model.dir).device(device).batch(batch).precision(args.precision).build() {
-            Err(precis_embed::Error::Params(e)) => Err(UsageError::new(format!("--max-batch-tokens: {e}")).into()),
-            built => built.with_context(|| format!("cannot load model {}", args.model)),
-        }
+    /// Loads the configured model; batch settings that do not fit it are a usage error.
+    fn embedder(&self, config: &ModelConfig) -> anyhow::Result<Embedder> {
+        config.load(&self.store).map_err(usage_if_batch)
+    }
+
+    /// Loads the model of `config` into a pipeline.
+    fn pipeline(&self, config: Config) -> anyhow::Result<Pipeline> {
+        config.pipeline(&self.store).map_err(usage_if_batch)
     }
 
     fn bar(&self, len: usize, what: &str) -> ProgressBar {
@@ -53,6 +49,13 @@ impl Global {
         let style =
             ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} [{elapsed} < {eta}]").expect("static template");
         ProgressBar::new(len as u64).with_style(style).with_message(what.to_string())
+    }
+}
+
+fn usage_if_batch(err: LoadError) -> anyhow::Error {
+    match err {
+        LoadError::Batch(e) => UsageError::new(format!("--max-batch-tokens: {e}")).into(),
+        err => err.into(),
     }
 }
 
@@ -83,7 +86,7 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
         return Err(precis_text::Error::Empty { path: args.input.clone() }.into());
     }
     let mut output = Output::open(args.output.as_deref(), args.format == EmbedFormat::Npy)?;
-    let embedder = global.embedder(&args.model)?;
+    let embedder = global.embedder(&args.model.config())?;
     let texts: Vec<&str> = lines.iter().map(|l| l.text).collect();
     let bar = global.bar(texts.len(), "embedding");
     let vectors = embedder.embed_with_progress(&texts, |n| bar.inc(n as u64))?;
@@ -121,8 +124,7 @@ pub fn embed(global: &Global, args: &EmbedArgs) -> anyhow::Result<()> {
 impl InputArgs {
     /// Reads every input; skipped records are reported on stderr as warnings.
     fn load(&self) -> anyhow::Result<Vec<precis_text::Document>> {
-        let options = precis_text::ReadOptions { lossy: self.lossy, max_bytes: self.max_bytes };
-        let loaded = precis_text::read_documents(&self.inputs, self.input_format, &options, self.skip_bad)?;
+        let loaded = precis_text::read_documents(&self.inputs, self.input_format, &self.read_options(), self.skip_bad)?;
         for skipped in &loaded.skipped {
             eprintln!("warning: skipped {skipped}");
         }
@@ -174,32 +176,6 @@ pub fn text(args: &TextArgs) -> anyhow::Result<()> {
     output.finish()
 }
 
-impl ClusteringArgs {
-    /// The checked method; a parameter out of range is a usage error.
-    fn method(&self) -> anyhow::Result<precis_cluster::Method> {
-        self.checked_method().map_err(|e| UsageError::new(e.to_string()).into())
-    }
-
-    fn checked_method(&self) -> Result<precis_cluster::Method, precis_cluster::ParamsError> {
-        use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method, MethodKind};
-        Ok(match self.method {
-            MethodKind::Agglomerative => {
-                Method::Agglomerative(AgglomerativeParams::new().threshold(self.threshold).check()?)
-            }
-            MethodKind::KMeans => {
-                let params = match self.k {
-                    Some(k) => KMeansParams::new().k(k),
-                    None => KMeansParams::new(),
-                };
-                Method::KMeans(params.check()?)
-            }
-            MethodKind::Dbscan => {
-                Method::Dbscan(DbscanParams::new().eps(self.eps).min_points(self.min_points).check()?)
-            }
-        })
-    }
-}
-
 /// `precis cluster`
 pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     let method = args.clustering.method()?;
@@ -207,7 +183,8 @@ pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     let documents = args.input.load()?;
     let mut output = Output::open(args.output.as_deref(), false)?;
     // The same pipeline as `summarize`, stopped after clustering (its summary settings go unused).
-    let pipeline = Pipeline::new(global.embedder(&args.model)?, method, SummaryParams::new().check()?);
+    let config = Config { model: args.model.config(), clustering: method, summary: SummaryParams::new().check()? };
+    let pipeline = global.pipeline(config)?;
     let bar = global.bar(0, "embedding");
     let precis::Clustered { documents, sentences, clustering, .. } =
         pipeline.cluster_with_progress(documents, |done, total| {
@@ -226,42 +203,9 @@ pub fn cluster(global: &Global, args: &ClusterArgs) -> anyhow::Result<()> {
     output.finish()
 }
 
-impl SummaryArgs {
-    fn params(&self) -> anyhow::Result<SummaryValidParams> {
-        // No budget flag keeps the library's default budget.
-        let budget = match (self.sentences, self.words, self.bytes) {
-            (Some(n), _, _) => Some(Budget::Sentences(n)),
-            (_, _, Some(n)) => Some(Budget::Bytes(n)),
-            (_, Some(n), _) => Some(Budget::Words(n)),
-            (None, None, None) => None,
-        };
-        let params = SummaryParams::new().strategy(self.strategy);
-        let params = match budget {
-            Some(budget) => params.budget(budget),
-            None => params,
-        };
-        params.check().map_err(|e| UsageError::new(e.to_string()).into())
-    }
-}
-
-impl Global {
-    /// Checks every setting, then loads the model: a bad flag never waits on a model.
-    fn pipeline(
-        &self,
-        model: &ModelArgs,
-        clustering: &ClusteringArgs,
-        summary: &SummaryArgs,
-    ) -> anyhow::Result<Pipeline> {
-        let method = clustering.method()?;
-        let params = summary.params()?;
-        Ok(Pipeline::new(self.embedder(model)?, method, params))
-    }
-}
-
 /// `precis summarize`
 pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
-    args.clustering.method()?;
-    args.summary.params()?;
+    let config = args.config()?;
     let documents = args.input.load()?;
     let npy = args.format == SummarizeFormat::Npy;
     if npy && args.output.as_deref().is_none_or(|p| p == Path::new("-")) {
@@ -277,7 +221,7 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     refuse_inputs_as_outputs(&args.input.inputs, &outputs)?;
     let mut output = Output::open(args.output.as_deref(), npy)?;
     let mut sidecar = sidecar_path.as_deref().map(|path| Output::open(Some(path), false)).transpose()?;
-    let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
+    let pipeline = global.pipeline(config)?;
     let bar = global.bar(0, "embedding");
     let outcome = pipeline.run_with_progress(documents, |done, total| {
         bar.set_length(total as u64);
@@ -307,8 +251,9 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
 /// skipped and new lines appended, so an interrupted run neither redoes nor duplicates work.
 pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     let options = precis_text::ReadOptions { lossy: false, max_bytes: args.max_bytes };
+    let config = args.config()?;
     refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
-    let pipeline = global.pipeline(&args.model, &args.clustering, &args.summary)?;
+    let pipeline = global.pipeline(config)?;
     let sets = precis_text::read_numbered_document_sets(&args.input, &options)?;
     let (mut output, finished): (Box<dyn Write>, HashSet<String>) = match &args.output {
         Some(path) if path != Path::new("-") => {
@@ -336,51 +281,6 @@ pub fn batch(global: &Global, args: &BatchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the output of `precis batch` for appending (`resume`) or rewriting, locked against a
-/// second run. Nothing in the file changes until it is locked and, for `resume`, read back as
-/// precis batch output; then a last line cut short by an interruption is removed, to be redone.
-/// A FIFO or device (`-o /dev/null`) is written as it is; it cannot be resumed.
-fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File, HashSet<String>)> {
-    use std::io::{Read, Seek};
-    let context = || format!("cannot write output {}", path.display());
-    let target = match Target::of(path)? {
-        Target::File(target, _) => target,
-        Target::InPlace(_) if resume => {
-            let message = format!("--resume needs a regular file, and {} is not one", path.display());
-            return Err(UsageError::new(message).into());
-        }
-        Target::InPlace(target) => return Ok((open_in_place(&target, path)?, HashSet::new())),
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&target)
-        .with_context(context)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another precis run is writing {}: wait for it to finish, or choose another output",
-            path.display()
-        ),
-        Err(std::fs::TryLockError::Error(e)) => return Err(e).with_context(context),
-    }
-    if !resume {
-        file.set_len(0).with_context(context)?;
-        return Ok((file, HashSet::new()));
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let finished = precis::batch::finished_keys(path, &bytes[..complete], &bytes[complete..])?;
-    if complete < bytes.len() {
-        file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
-    }
-    file.seek(std::io::SeekFrom::End(0)).with_context(context)?;
-    Ok((file, finished))
-}
-
 /// Lines of a regular file, for a progress bar's length (0, unknown, for stdin, a pipe, a device or
 /// on error: counting would consume a pipe, and a device may never end).
 /// Streams the file in blocks: batch inputs can be far larger than memory.
@@ -405,11 +305,7 @@ fn count_lines(path: &Path) -> usize {
 
 /// `precis eval`
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
-    let limit = match (args.limit_words, args.limit_bytes) {
-        (Some(n), _) => precis_summarize::Limit::Words(n as usize),
-        (_, Some(n)) => precis_summarize::Limit::Bytes(n as usize),
-        _ => precis_summarize::Limit::None,
-    };
+    let limit = args.limit();
     let evaluation = precis::evaluate::evaluate(&args.system, &args.refs, limit)?;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -421,8 +317,11 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
 
 /// `precis bench`: every device × precision × batch size on one corpus, after a warm-up.
 pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
-    // Every device is opened before any measuring, so a missing one fails at once.
-    let devices = args.device.iter().map(|d| Ok((d.open()?, d.to_string()))).collect::<anyhow::Result<Vec<_>>>()?;
+    let plan = args.plan();
+    // Every device is opened before any reading or measuring, so a missing one fails at once.
+    for device in &plan.devices {
+        device.open()?;
+    }
     let mut texts = match &args.corpus {
         Some(path) => {
             let options = precis_text::ReadOptions { lossy: args.lossy, ..precis_text::ReadOptions::default() };
@@ -436,93 +335,13 @@ pub fn bench(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
         anyhow::bail!("the bench corpus has no texts");
     }
     let model = global.store.resolve(&args.model)?;
-    let mut rows = Vec::new();
-    for (device, name) in devices {
-        for &precision in &args.precision {
-            for batch_size in args.batch_sizes.iter().map(|&n| n as usize) {
-                let embedder = Embedder::builder(&model.dir)
-                    .device(device.clone())
-                    .precision(precision)
-                    .batch(BatchParams::default().max_batch_size(batch_size).max_batch_tokens(batch_size * 512))
-                    .build()
-                    .with_context(|| format!("cannot load model {}", args.model))?;
-                let m = precis_embed::measure(&embedder, &texts, args.repeats as usize)?;
-                tracing::info!(device = %name, %precision, batch_size, sentences_per_s = m.sentences_per_s, "measured");
-                rows.push(BenchRow { device: name.clone(), precision, batch_size, m, peak_rss_mb: peak_rss_mb() });
-            }
-        }
-    }
-    let baseline = |batch: usize| {
-        rows.iter()
-            .find(|r| r.device == "cpu" && r.precision == Precision::F32 && r.batch_size == batch)
-            .map(|r| r.m.sentences_per_s)
-    };
+    let results = precis::bench::run(&model.dir, &args.model, &texts, &plan)?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        SummaryFormat::Text => {
-            writeln!(
-                out,
-                "{} texts, model {}, {} timed passes after a warm-up",
-                texts.len(),
-                args.model,
-                args.repeats
-            )?;
-            writeln!(
-                out,
-                "device   precision  batch  sentences/s   tokens/s  ms/batch(median)  peak RSS MB  vs cpu f32"
-            )?;
-            for BenchRow { device, precision, batch_size, m, peak_rss_mb } in &rows {
-                let speedup =
-                    baseline(*batch_size).map_or("-".to_string(), |b| format!("{:.2}x", m.sentences_per_s / b));
-                writeln!(
-                    out,
-                    "{device:<8} {:<9} {batch_size:>6} {:>12.1} {:>10.0} {:>17.2} {:>12} {:>10}",
-                    precision.to_string(),
-                    m.sentences_per_s,
-                    m.tokens_per_s,
-                    m.batch_ms_median,
-                    peak_rss_mb.map_or("-".to_string(), |r| format!("{r:.0}")),
-                    speedup
-                )?;
-            }
-        }
-        SummaryFormat::Json => {
-            let rows: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|BenchRow { device, precision, batch_size, m, peak_rss_mb }| {
-                    serde_json::json!({
-                        "device": device, "precision": precision.to_string(), "batch_size": batch_size,
-                        "sentences_per_s": m.sentences_per_s, "tokens_per_s": m.tokens_per_s,
-                        "batch_ms_median": m.batch_ms_median, "batches": m.batches, "repeats": m.repeats,
-                        "peak_rss_mb": peak_rss_mb,
-                        "speedup_vs_cpu_f32": baseline(*batch_size).map(|b| m.sentences_per_s / b),
-                    })
-                })
-                .collect();
-            let whole =
-                serde_json::json!({"schema_version": 1, "texts": texts.len(), "model": args.model, "results": rows});
-            serde_json::to_writer_pretty(&mut out, &whole)?;
-            writeln!(out)?;
-        }
+        SummaryFormat::Text => results.write_text(&mut out)?,
+        SummaryFormat::Json => results.write_json(&mut out)?,
     }
     Ok(())
-}
-
-/// One measured configuration of `precis bench`.
-struct BenchRow {
-    device: String,
-    precision: Precision,
-    batch_size: usize,
-    m: precis_embed::Measurement,
-    peak_rss_mb: Option<f64>,
-}
-
-/// Peak resident memory of this process so far, in MB (Linux `VmHWM`; `None` elsewhere).
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 /// `precis model fetch`

@@ -3,10 +3,14 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use precis_cluster::MethodKind;
-use precis_embed::{DeviceSpec, Precision};
-use precis_summarize::Strategy;
-use precis_text::InputFormat;
+use precis::ParamGuard;
+use precis::config::{Config, ModelConfig};
+use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method, MethodKind};
+use precis_embed::{BatchParams, DeviceSpec, Precision};
+use precis_summarize::{Budget, Limit, Strategy, SummaryParams, SummaryValidParams};
+use precis_text::{InputFormat, ReadOptions};
+
+use super::usage::UsageError;
 
 /// precis: extractive summaries of several texts about one subject, with the evidence of which
 /// sources say what.
@@ -333,16 +337,16 @@ pub struct ClusteringArgs {
     #[arg(long, default_value_t = MethodKind::default(), value_parser = choices::<MethodKind>(MethodKind::ALL.map(|m| (m.name(), m.summary()))))]
     pub method: MethodKind,
     /// Agglomerative: cosine distance (1 - cosine) at or above which groups are not merged, in (0, 2].
-    #[arg(long, default_value_t = 0.6, value_name = "DISTANCE", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = AgglomerativeParams::DEFAULT_THRESHOLD, value_name = "DISTANCE", allow_negative_numbers = true)]
     pub threshold: f32,
     /// K-means: number of clusters [default: chosen by silhouette].
     #[arg(long, value_name = "N")]
     pub k: Option<usize>,
     /// DBSCAN: neighbourhood radius as cosine distance, in (0, 2].
-    #[arg(long, default_value_t = 0.35, value_name = "DISTANCE", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = DbscanParams::DEFAULT_EPS, value_name = "DISTANCE", allow_negative_numbers = true)]
     pub eps: f32,
     /// DBSCAN: neighbours (the point included) that make a core point.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = DbscanParams::DEFAULT_MIN_POINTS, value_name = "N")]
     pub min_points: usize,
 }
 
@@ -423,6 +427,113 @@ pub enum ModelCommand {
         after_help = "Example:\n  precis model list                 # name, where, path, size, checksum, repo@revision"
     )]
     List,
+}
+
+// Flags → checked settings, in one place. What clap cannot check alone (a threshold's range, a
+// budget of zero) is checked by the library's own `ParamGuard`, and a refusal is a usage error.
+
+impl InputArgs {
+    /// How inputs are read.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions { lossy: self.lossy, max_bytes: self.max_bytes }
+    }
+}
+
+impl ModelArgs {
+    /// The model, device and batching; the token budget is checked against the model's
+    /// `max_seq_length` when it is loaded.
+    pub fn config(&self) -> ModelConfig {
+        ModelConfig {
+            model: self.model.clone(),
+            device: self.device,
+            batch: BatchParams::default()
+                .max_batch_size(self.batch_size as usize)
+                .max_batch_tokens(self.max_batch_tokens as usize),
+            precision: self.precision,
+        }
+    }
+}
+
+impl ClusteringArgs {
+    /// The checked clustering method.
+    pub fn method(&self) -> Result<Method, UsageError> {
+        let method = match self.method {
+            MethodKind::Agglomerative => {
+                AgglomerativeParams::new().threshold(self.threshold).check().map(Method::Agglomerative)
+            }
+            MethodKind::KMeans => {
+                let params = match self.k {
+                    Some(k) => KMeansParams::new().k(k),
+                    None => KMeansParams::new(),
+                };
+                params.check().map(Method::KMeans)
+            }
+            MethodKind::Dbscan => {
+                DbscanParams::new().eps(self.eps).min_points(self.min_points).check().map(Method::Dbscan)
+            }
+        };
+        method.map_err(|e| UsageError::new(e.to_string()))
+    }
+}
+
+impl SummaryArgs {
+    /// The checked summary settings; no budget flag keeps the library's default budget.
+    pub fn params(&self) -> Result<SummaryValidParams, UsageError> {
+        let budget = match (self.sentences, self.words, self.bytes) {
+            (Some(n), _, _) => Some(Budget::Sentences(n)),
+            (_, _, Some(n)) => Some(Budget::Bytes(n)),
+            (_, Some(n), _) => Some(Budget::Words(n)),
+            (None, None, None) => None,
+        };
+        let params = SummaryParams::new().strategy(self.strategy);
+        let params = match budget {
+            Some(budget) => params.budget(budget),
+            None => params,
+        };
+        params.check().map_err(|e| UsageError::new(e.to_string()))
+    }
+}
+
+/// The whole pipeline's settings from its three groups of flags.
+fn config(model: &ModelArgs, clustering: &ClusteringArgs, summary: &SummaryArgs) -> Result<Config, UsageError> {
+    Ok(Config { clustering: clustering.method()?, summary: summary.params()?, model: model.config() })
+}
+
+impl SummarizeArgs {
+    /// Every setting of `precis summarize`, checked.
+    pub fn config(&self) -> Result<Config, UsageError> {
+        config(&self.model, &self.clustering, &self.summary)
+    }
+}
+
+impl BatchArgs {
+    /// Every setting of `precis batch`, checked.
+    pub fn config(&self) -> Result<Config, UsageError> {
+        config(&self.model, &self.clustering, &self.summary)
+    }
+}
+
+impl BenchArgs {
+    /// What `precis bench` measures.
+    pub fn plan(&self) -> precis::bench::Plan {
+        precis::bench::Plan {
+            devices: self.device.clone(),
+            precisions: self.precision.clone(),
+            batch_sizes: self.batch_sizes.iter().map(|&n| n as usize).collect(),
+            repeats: self.repeats as usize,
+        }
+    }
+}
+
+impl EvalArgs {
+    /// How peers and references are truncated.
+    pub fn limit(&self) -> Limit {
+        match (self.limit_words, self.limit_bytes) {
+            (Some(n), _) => Limit::Words(n as usize),
+            (_, Some(n)) => Limit::Bytes(n as usize),
+            _ => Limit::None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -304,6 +304,51 @@ pub fn refuse_inputs_as_outputs(inputs: &[PathBuf], outputs: &[&Path]) -> anyhow
     Ok(())
 }
 
+/// Opens the output of `precis batch` for appending (`resume`) or rewriting, locked against a
+/// second run. Nothing in the file changes until it is locked and, for `resume`, read back as
+/// precis batch output; then a last line cut short by an interruption is removed, to be redone.
+/// A FIFO or device (`-o /dev/null`) is written as it is; it cannot be resumed.
+pub fn open_batch_output(path: &Path, resume: bool) -> anyhow::Result<(std::fs::File, HashSet<String>)> {
+    use std::io::{Read, Seek};
+    let context = || format!("cannot write output {}", path.display());
+    let target = match Target::of(path)? {
+        Target::File(target, _) => target,
+        Target::InPlace(_) if resume => {
+            let message = format!("--resume needs a regular file, and {} is not one", path.display());
+            return Err(UsageError::new(message).into());
+        }
+        Target::InPlace(target) => return Ok((open_in_place(&target, path)?, HashSet::new())),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&target)
+        .with_context(context)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another precis run is writing {}: wait for it to finish, or choose another output",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => return Err(e).with_context(context),
+    }
+    if !resume {
+        file.set_len(0).with_context(context)?;
+        return Ok((file, HashSet::new()));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let finished = precis::batch::finished_keys(path, &bytes[..complete], &bytes[complete..])?;
+    if complete < bytes.len() {
+        file.set_len(complete as u64).with_context(|| format!("cannot repair {}", path.display()))?;
+    }
+    file.seek(std::io::SeekFrom::End(0)).with_context(context)?;
+    Ok((file, finished))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

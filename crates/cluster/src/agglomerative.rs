@@ -39,9 +39,12 @@ impl Default for AgglomerativeParams {
 }
 
 impl AgglomerativeParams {
+    /// The default [`threshold`](Self::threshold).
+    pub const DEFAULT_THRESHOLD: f32 = 0.6;
+
     /// Default parameters.
     pub fn new() -> Self {
-        Self(AgglomerativeValidParams { threshold: 0.6 })
+        Self(AgglomerativeValidParams { threshold: Self::DEFAULT_THRESHOLD })
     }
 
     /// Cosine distance (1 − cosine) at or above which two clusters are not merged; in (0, 2].

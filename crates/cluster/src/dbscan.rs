@@ -40,9 +40,14 @@ impl Default for DbscanParams {
 }
 
 impl DbscanParams {
+    /// The default [`eps`](Self::eps).
+    pub const DEFAULT_EPS: f32 = 0.35;
+    /// The default [`min_points`](Self::min_points).
+    pub const DEFAULT_MIN_POINTS: usize = 3;
+
     /// Default parameters.
     pub fn new() -> Self {
-        Self(DbscanValidParams { eps: 0.35, min_points: 3 })
+        Self(DbscanValidParams { eps: Self::DEFAULT_EPS, min_points: Self::DEFAULT_MIN_POINTS })
     }
 
     /// Neighbourhood radius as cosine distance, in (0, 2].
