@@ -1,6 +1,6 @@
 //! The result of any method: groups with their centroid, medoid, cohesion and sources.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{Error, Result};
 
@@ -100,8 +100,7 @@ fn unit_mean(points: ArrayView2<f32>, members: &[usize]) -> Array1<f32> {
     for &m in members {
         sum += &points.row(m);
     }
-    let norm = sum.dot(&sum).sqrt();
-    if norm > 1e-12 { sum / norm } else { points.row(members[0]).to_owned() }
+    if normalize(sum.view_mut()) > 1e-12 { sum } else { points.row(members[0]).to_owned() }
 }
 
 /// Runs `method` on the points in a canonical order (rows sorted by value) and maps its labels
@@ -129,6 +128,23 @@ pub(crate) fn order_free(
     labels
 }
 
+/// Scales `v` to unit length and returns its former length; a vector shorter than 1e-12 (or with
+/// a NaN) is left as it is, since it has no direction. The one definition of "unit" for every
+/// stage that compares vectors by cosine.
+///
+/// ```
+/// let mut v = ndarray::array![3f32, 4.];
+/// assert_eq!(precis_cluster::normalize(v.view_mut()), 5.0);
+/// assert_eq!(v, ndarray::array![0.6f32, 0.8]);
+/// ```
+pub fn normalize(mut v: ArrayViewMut1<f32>) -> f32 {
+    let norm = v.dot(&v).sqrt();
+    if norm > 1e-12 {
+        v /= norm;
+    }
+    norm
+}
+
 /// Checks the inputs shared by every method and returns the rows scaled to unit length.
 pub(crate) fn unit_rows(embeddings: ArrayView2<f32>, sources: &[usize]) -> Result<Array2<f32>> {
     if embeddings.nrows() == 0 {
@@ -138,12 +154,11 @@ pub(crate) fn unit_rows(embeddings: ArrayView2<f32>, sources: &[usize]) -> Resul
         return Err(Error::SourcesMismatch { points: embeddings.nrows(), sources: sources.len() });
     }
     let mut unit = embeddings.to_owned();
-    for (i, mut row) in unit.axis_iter_mut(Axis(0)).enumerate() {
-        let norm = row.dot(&row).sqrt();
+    for (i, row) in unit.axis_iter_mut(Axis(0)).enumerate() {
+        let norm = normalize(row);
         if !norm.is_finite() || norm < 1e-12 {
             return Err(Error::Degenerate(i));
         }
-        row /= norm;
     }
     Ok(unit)
 }

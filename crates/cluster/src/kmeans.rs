@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use crate::clustering::{Clustering, order_free, unit_rows};
+use crate::clustering::{Clustering, normalize, order_free, unit_rows};
 use crate::error::{Error, ParamsError, Result};
 
 /// Spherical k-means parameters, unchecked.
@@ -249,10 +249,7 @@ fn update(unit: ArrayView2<f32>, labels: &[usize], similarity: &[f32], k: usize)
             row.assign(&unit.row(donor));
             continue;
         }
-        let norm = row.dot(&row).sqrt();
-        if norm > 1e-12 {
-            row /= norm;
-        }
+        normalize(row);
     }
     sums
 }

@@ -38,7 +38,7 @@ mod metrics;
 mod projection;
 
 pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams, MAX_AGGLOMERATIVE_POINTS};
-pub use clustering::{Cluster, Clustering};
+pub use clustering::{Cluster, Clustering, normalize};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
 pub use kmeans::{KMeansParams, KMeansValidParams};

@@ -32,11 +32,8 @@ pub(super) struct Features {
 impl SummaryValidParams {
     pub(super) fn features(&self, inputs: &Inputs) -> Features {
         let mut unit = inputs.embeddings.to_owned();
-        for mut row in unit.axis_iter_mut(Axis(0)) {
-            let norm = row.dot(&row).sqrt();
-            if norm > 1e-12 {
-                row /= norm;
-            }
+        for row in unit.axis_iter_mut(Axis(0)) {
+            precis_cluster::normalize(row);
         }
         let mut mean = unit.mean_axis(Axis(0)).expect("non-empty");
         let norm = mean.dot(&mean).sqrt().max(1e-12);
