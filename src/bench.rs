@@ -17,7 +17,7 @@ pub enum Error {
     Load(#[from] LoadError),
     /// Embedding failed while measuring.
     #[error(transparent)]
-    Embed(precis_embed::Error),
+    Embed(Box<precis_embed::Error>),
 }
 
 /// What to measure: every device × precision × batch size.
@@ -66,7 +66,7 @@ pub fn run(dir: &Path, model: &str, texts: &[String], plan: &Plan) -> Result<Res
     let devices = plan
         .devices
         .iter()
-        .map(|d| Ok((d.open().map_err(LoadError::Resolve)?, d.to_string())))
+        .map(|d| Ok((d.open().map_err(|e| LoadError::Resolve(Box::new(e)))?, d.to_string())))
         .collect::<Result<Vec<_>, LoadError>>()?;
     let mut rows = Vec::new();
     for (device, name) in devices {
@@ -77,8 +77,9 @@ pub fn run(dir: &Path, model: &str, texts: &[String], plan: &Plan) -> Result<Res
                     .precision(precision)
                     .batch(BatchParams::default().max_batch_size(batch_size).max_batch_tokens(batch_size * 512))
                     .build()
-                    .map_err(|source| LoadError::Load { model: model.to_string(), source })?;
-                let measurement = precis_embed::measure(&embedder, texts, plan.repeats).map_err(Error::Embed)?;
+                    .map_err(|source| LoadError::Load { model: model.to_string(), source: Box::new(source) })?;
+                let measurement =
+                    precis_embed::measure(&embedder, texts, plan.repeats).map_err(|e| Error::Embed(Box::new(e)))?;
                 tracing::info!(device = %name, %precision, batch_size, sentences_per_s = measurement.sentences_per_s, "measured");
                 rows.push(Row { device: name.clone(), precision, batch_size, measurement, peak_rss_mb: peak_rss_mb() });
             }

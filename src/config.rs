@@ -11,9 +11,10 @@ use crate::Pipeline;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
-    /// The device could not be opened, or the model not found or fetched.
+    /// The device could not be opened, or the model not found or fetched (boxed: model errors
+    /// are large and rare).
     #[error(transparent)]
-    Resolve(precis_embed::Error),
+    Resolve(Box<precis_embed::Error>),
     /// The batch settings do not fit the model (its `max_seq_length` is read only when loading).
     #[error(transparent)]
     Batch(precis_embed::ParamsError),
@@ -24,7 +25,7 @@ pub enum LoadError {
         model: String,
         /// What went wrong.
         #[source]
-        source: precis_embed::Error,
+        source: Box<precis_embed::Error>,
     },
 }
 
@@ -64,12 +65,12 @@ impl ModelConfig {
     /// Opens the device, resolves the model in `store` (fetching a known one on first use) and
     /// loads it. The device comes first: it is cheap to check and a download is not.
     pub fn load(&self, store: &ModelStore) -> Result<Embedder, LoadError> {
-        let device = self.device.open().map_err(LoadError::Resolve)?;
-        let model = store.resolve(&self.model).map_err(LoadError::Resolve)?;
+        let device = self.device.open().map_err(|e| LoadError::Resolve(Box::new(e)))?;
+        let model = store.resolve(&self.model).map_err(|e| LoadError::Resolve(Box::new(e)))?;
         let built = Embedder::builder(&model.dir).device(device).batch(self.batch).precision(self.precision).build();
         built.map_err(|source| match source {
             precis_embed::Error::Params(e) => LoadError::Batch(e),
-            source => LoadError::Load { model: self.model.clone(), source },
+            source => LoadError::Load { model: self.model.clone(), source: Box::new(source) },
         })
     }
 }

@@ -13,6 +13,7 @@
 //! - [`batch`]: many document sets in parallel, written in input order, resumable.
 //! - [`report`]: the output schema (JSON, JSON lines, CSV, text) and the HTML page of results.
 //! - [`evaluate`]: ROUGE of system summaries against reference summaries.
+//! - [`train`]: a content model trained on reference summaries, cross-validated.
 //! - [`bench`]: batched inference measured per device, precision and batch size.
 //!
 //! ```no_run
@@ -30,6 +31,7 @@ pub mod config;
 pub mod evaluate;
 mod pipeline;
 pub mod report;
+pub mod train;
 
 pub use pipeline::{Clustered, Error, Outcome, Pipeline};
 pub use precis_cluster as cluster;

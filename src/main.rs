@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Summarize(args) => commands::summarize(&global, &args),
         Command::Batch(args) => commands::batch(&global, &args),
         Command::Eval(args) => commands::eval(&args),
+        Command::Train(args) => commands::train(&global, &args),
         Command::Bench(args) => commands::bench(&global, &args),
         Command::Model(ModelCommand::Fetch { name }) => commands::model_fetch(&global, &name),
         Command::Model(ModelCommand::List) => commands::model_list(&global),

@@ -319,6 +319,23 @@ fn summarize_budget_smaller_than_any_sentence() {
 }
 
 #[test]
+fn content_model_missing_corrupt_or_of_another_version() {
+    let c = case();
+    let model = c.dir.path().join("model.json");
+    let summarize = |c: &Case| {
+        let mut cmd = precis();
+        cmd.arg("summarize").arg(&c.input).arg("--content-model").arg(&model).arg("-o").arg(&c.output);
+        cmd
+    };
+    fails(&mut summarize(&c), &c.output, "cannot read content model");
+    std::fs::write(&model, "{\"format\": \"precis-content-model\", \"version\": 1, \"coef\": [0.5,").unwrap();
+    fails(&mut summarize(&c), &c.output, "not a precis content model");
+    let shipped = std::fs::read_to_string("crates/summarize/model/content-model.json").unwrap();
+    std::fs::write(&model, shipped.replacen("\"version\": 1,", "\"version\": 99,", 1)).unwrap();
+    fails(&mut summarize(&c), &c.output, "content model format version 99, but this precis reads version 1");
+}
+
+#[test]
 fn summarize_zero_budget() {
     let c = case();
     let mut cmd = precis();

@@ -191,3 +191,43 @@ fn batch_killed_midway_resumes_without_redoing_or_duplicating() {
     ok(precis().arg("batch").arg(&input).arg("-o").arg(&output).arg("--resume"));
     assert_eq!(std::fs::read_to_string(&output).unwrap(), reference);
 }
+
+#[test]
+fn the_shipped_content_model_was_trained_on_the_shared_dev_set() {
+    let model = precis::summarize::ContentModel::shipped();
+    let data = shared().join("data/duc2003_task2.jsonl");
+    assert_eq!(model.training.data_sha256, precis::train::sha256(&data).unwrap());
+    assert_eq!(model.training.sets, 30);
+    let learned = &model.training.cross_validation["learned"];
+    assert!(learned.as_array().is_some_and(|budgets| !budgets.is_empty()), "cross-validated scores inside: {learned}");
+}
+
+#[test]
+fn training_is_deterministic_and_its_model_is_used() {
+    model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let sets = dir.path().join("sets.jsonl");
+    let dev = std::fs::read_to_string(shared().join("data/duc2003_task2.jsonl")).unwrap();
+    std::fs::write(&sets, dev.lines().take(4).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let train = |threads: &str, name: &str| {
+        let model = dir.path().join(name);
+        let report =
+            ok(precis().args(["--threads", threads, "train"]).arg(&sets).args(["--folds", "2", "-o"]).arg(&model));
+        assert!(report.contains("learned") && report.contains("concepts") && report.contains("ablation"), "{report}");
+        std::fs::read_to_string(model).unwrap()
+    };
+    let one = train("1", "one.json");
+    assert_eq!(train("2", "two.json"), one, "the same sets give the same model file");
+    let model: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(model["training"]["sets"], 4);
+    // The model drives `--strategy learned`: a summary with it differs from one where no bigram
+    // is a concept.
+    let summarize = |model: &Path| {
+        ok(precis().arg("summarize").arg(corpus()).args(["--strategy", "learned", "--content-model"]).arg(model))
+    };
+    let mut none: serde_json::Value = model.clone();
+    none["min_probability"] = serde_json::json!(0.999_999);
+    let none_path = dir.path().join("none.json");
+    std::fs::write(&none_path, none.to_string()).unwrap();
+    assert_ne!(summarize(&dir.path().join("one.json")), summarize(&none_path));
+}

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use precis::config::{Config, LoadError, ModelConfig};
 use precis::{ParamGuard, Pipeline};
@@ -12,7 +13,7 @@ use precis_summarize::SummaryParams;
 
 use super::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs, InputArgs, Rows,
-    SummarizeArgs, SummarizeFormat, SummaryFormat, TextArgs, TextFormat,
+    SummarizeArgs, SummarizeFormat, SummaryFormat, TextArgs, TextFormat, TrainArgs,
 };
 use super::output::{Output, open_batch_output, refuse_inputs_as_outputs};
 use super::usage::UsageError;
@@ -312,6 +313,40 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         SummaryFormat::Text => evaluation.write_text(&mut out, limit)?,
         SummaryFormat::Json => evaluation.write_json(&mut out)?,
     }
+    Ok(())
+}
+
+/// `precis train`: embeds and clusters every set once, then trains and cross-validates.
+pub fn train(global: &Global, args: &TrainArgs) -> anyhow::Result<()> {
+    refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &[args.output.as_path()])?;
+    let config = Config {
+        model: args.model.config(),
+        clustering: precis_cluster::Method::Agglomerative(precis_cluster::AgglomerativeParams::new().check()?),
+        summary: SummaryParams::new().check()?,
+    };
+    let sets = precis_text::read_document_sets(&args.input, &precis_text::ReadOptions::default())?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut output = Output::open(Some(&args.output), false)?;
+    let pipeline = global.pipeline(config)?;
+    let bar = global.bar(sets.len(), "embedding sets");
+    let prepared = precis::train::prepare(&pipeline, sets, || bar.inc(1))?;
+    bar.finish_and_clear();
+    let options = precis::train::Options { folds: args.folds as usize, ..Default::default() };
+    let checksum =
+        precis::train::sha256(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
+    let (model, report) = precis::train::train(&prepared, &options, &checksum)?;
+    output.write_all(model.to_json().as_bytes())?;
+    output.finish()?;
+    if let Some(dir) = &args.summaries_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for scored in &report.table {
+            let name = format!("{}-{}.jsonl", scored.system, scored.budget.replace(' ', "-"));
+            let mut file = Output::open(Some(&dir.join(name)), false)?;
+            report.write_summaries(&prepared, &scored.system, &scored.budget, &mut file)?;
+            file.finish()?;
+        }
+    }
+    report.write_text(&mut std::io::stdout().lock())?;
     Ok(())
 }
 

@@ -31,6 +31,10 @@ Tasks:
                        toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
                        system toolkit needed; prints how to run it on the GPU machine
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
+  train-summarizer     retrain the content model of `--strategy learned` on the shared DUC 2003
+                       dev set (`precis train`): writes crates/summarize/model/content-model.json,
+                       the cross-validated summaries of every strategy under target/train/, and
+                       prints the cross-validated table, paired differences and ablation
   golden record|check DIR [--quick]
                        every output of the release binary on fixed inputs (istanbul-talks in every
                        format, cluster, embed, text, eval, bad-input messages, the dev set through
@@ -64,6 +68,13 @@ fn main() -> anyhow::Result<()> {
         "build-cuda" => cuda::run(&root, &rest),
         "bench-spark" => spark::run(&root, &rest),
         "golden" => golden::run(&root, &rest),
+        "train-summarizer" => {
+            let mut args = vec!["run", "--quiet", "--release", "--bin", "precis", "--", "train"];
+            args.extend(["../shared/data/duc2003_task2.jsonl", "-o", "crates/summarize/model/content-model.json"]);
+            args.extend(["--summaries-dir", "target/train"]);
+            args.extend(rest.iter().map(String::as_str));
+            cargo(&root, &args)
+        }
         "eval" => {
             let mut args = vec!["run", "--release", "--example", "strategies", "--"];
             args.extend(rest.iter().map(String::as_str));

@@ -146,6 +146,11 @@ const STOPWORDS: &[&str] = &[
     "t",
 ];
 
+/// Whether a stemmed token is a function word.
+pub(crate) fn is_stopword(token: &str) -> bool {
+    STOPWORDS.contains(&token)
+}
+
 /// Words of `text` (whitespace-separated) that carry content: at least one of their ROUGE tokens is
 /// not a function word. A number or a hyphenated compound counts once.
 pub(crate) fn content_words(text: &str) -> usize {

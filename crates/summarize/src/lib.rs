@@ -30,16 +30,18 @@
 #![deny(missing_docs)]
 
 mod concepts;
+pub mod content;
 mod error;
 mod params;
 mod rouge;
 mod summary;
 mod tokens;
 
+pub use content::{ContentModel, ModelError};
 pub use error::{Error, ParamsError, Result};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
 pub use linfa::ParamGuard;
 pub use params::{Budget, Strategy, SummaryParams, SummaryValidParams};
 pub use rouge::{Limit, Prf, RougeScores, rouge, summary_lines, truncate};
-pub use summary::{Agreement, Group, Inputs, MAX_PAIRWISE_SENTENCES, Selected, Summary, Support};
+pub use summary::{Agreement, BigramExamples, Group, Inputs, MAX_PAIRWISE_SENTENCES, Selected, Summary, Support};
 pub use tokens::{stem, stemmed_tokens};

@@ -1,5 +1,8 @@
 //! Summary parameters: strategy, budget and weights, checked once.
 
+use std::sync::Arc;
+
+use crate::content::ContentModel;
 use crate::error::ParamsError;
 use linfa::ParamGuard;
 
@@ -7,6 +10,12 @@ use linfa::ParamGuard;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Strategy {
+    /// Concept coverage with learned weights: the program of `Concepts`, each content bigram
+    /// weighted by the probability a [`ContentModel`] (trained on human summaries) gives it of
+    /// appearing in a summary, plus the same per-sentence terms. The default: best on the dev set
+    /// under cross-validation (see the README).
+    #[default]
+    Learned,
     /// Concept coverage (ICSI style): cover the content bigrams most documents share, weighted by
     /// document count, plus per-sentence relevance, cross-source support and position, with no
     /// two chosen sentences closer than the redundancy cosine. The per-sentence terms count once
@@ -14,8 +23,7 @@ pub enum Strategy {
     /// smaller terms are taken back. Solved exactly as an integer program (microlp) for up to 800
     /// candidate sentences; larger sets use the cost-effective greedy (without the once-per-claim
     /// rule, which its bound needs), kept only if it beats the best single sentence, which bounds
-    /// it at ½(1 − 1/e) of the optimum. The default: best on the dev set.
-    #[default]
+    /// it at ½(1 − 1/e) of the optimum. All its weights are set by hand.
     Concepts,
     /// Closeness to the set's centroid embedding, plus position.
     Centroid,
@@ -27,11 +35,13 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, default first.
-    pub const ALL: [Strategy; 4] = [Strategy::Concepts, Strategy::Centroid, Strategy::Mmr, Strategy::LexRank];
+    pub const ALL: [Strategy; 5] =
+        [Strategy::Learned, Strategy::Concepts, Strategy::Centroid, Strategy::Mmr, Strategy::LexRank];
 
     /// Name as the command line spells it.
     pub fn name(self) -> &'static str {
         match self {
+            Strategy::Learned => "learned",
             Strategy::Concepts => "concepts",
             Strategy::Centroid => "centroid",
             Strategy::Mmr => "mmr",
@@ -42,6 +52,7 @@ impl Strategy {
     /// One line saying what it does, for help texts.
     pub fn summary(self) -> &'static str {
         match self {
+            Strategy::Learned => "coverage of content bigrams weighted by a model learned from human summaries",
             Strategy::Concepts => {
                 "coverage of the content bigrams most sources share, with relevance, support and position"
             }
@@ -109,7 +120,7 @@ impl Budget {
 
 /// Summary parameters, unchecked.
 ///
-/// Defaults: [`Strategy::Concepts`], 100 words, position weight 1.0, redundancy cosine 0.8,
+/// Defaults: [`Strategy::Learned`] with the shipped content model, 100 words, position weight 1.0, redundancy cosine 0.8,
 /// sentences of at least 5 content words, MMR λ 0.7, LexRank graph threshold 0.45.
 ///
 /// ```
@@ -132,6 +143,7 @@ pub struct SummaryValidParams {
     pub(crate) min_content_words: usize,
     pub(crate) mmr_lambda: f64,
     pub(crate) graph_threshold: f32,
+    pub(crate) content_model: Arc<ContentModel>,
 }
 
 impl Default for SummaryParams {
@@ -151,6 +163,7 @@ impl SummaryParams {
             min_content_words: 5,
             mmr_lambda: 0.7,
             graph_threshold: 0.45,
+            content_model: ContentModel::shipped(),
         })
     }
 
@@ -190,6 +203,12 @@ impl SummaryParams {
     /// MMR's trade-off between relevance (1) and novelty (0), in [0, 1].
     pub fn mmr_lambda(mut self, lambda: f64) -> Self {
         self.0.mmr_lambda = lambda;
+        self
+    }
+
+    /// The content model of [`Strategy::Learned`] [default: [`ContentModel::shipped`]].
+    pub fn content_model(mut self, model: Arc<ContentModel>) -> Self {
+        self.0.content_model = model;
         self
     }
 

@@ -1,10 +1,11 @@
 //! The `concepts` strategy: budgeted coverage of the content bigrams most sources share, plus
 //! per-sentence relevance, position and support; exact (see [`super::ilp`]) up to
-//! [`MAX_EXACT_SENTENCES`] candidates, greedy with a bound beyond.
+//! [`MAX_EXACT_SENTENCES`] candidates, greedy with a bound beyond. The `learned` strategy
+//! ([`super::learned`]) solves the same program with other weights.
 
 use super::Inputs;
 use super::features::Features;
-use crate::concepts::concepts;
+use crate::concepts::{Concepts, concepts};
 use crate::params::SummaryValidParams;
 
 /// Largest number of candidate sentences solved exactly; beyond it the ILP's solve time is
@@ -12,7 +13,7 @@ use crate::params::SummaryValidParams;
 const MAX_EXACT_SENTENCES: usize = 800;
 
 impl SummaryValidParams {
-    /// Greedy budgeted maximum coverage of weighted concepts, plus per-sentence terms.
+    /// Concepts weighted by document counts, and per-sentence terms.
     pub(super) fn by_concepts(&self, inputs: &Inputs, f: &Features) -> Vec<usize> {
         let texts: Vec<&str> = inputs.sentences.iter().map(|s| s.text.as_str()).collect();
         let docs: Vec<usize> = inputs.sentences.iter().map(|s| s.doc).collect();
@@ -23,6 +24,13 @@ impl SummaryValidParams {
         let bonus: Vec<f64> = (0..texts.len())
             .map(|i| scale * (f.relevance[i].max(0.0) + self.position_weight * f.position[i] + f.support[i]) / 3.0)
             .collect();
+        self.cover(f, &concepts, &bonus)
+    }
+
+    /// Budgeted maximum coverage of weighted concepts plus per-sentence terms (`bonus`): the
+    /// cost-effective greedy, then the exact program when it is small enough.
+    pub(super) fn cover(&self, f: &Features, concepts: &Concepts, bonus: &[f64]) -> Vec<usize> {
+        let n = f.cost.len();
         let value = |chosen: &[usize]| -> f64 {
             let mut covered = vec![false; concepts.weight.len()];
             let mut total = 0.0;
@@ -41,7 +49,7 @@ impl SummaryValidParams {
         let mut chosen: Vec<usize> = Vec::new();
         let mut used = 0;
         loop {
-            let best = (0..texts.len())
+            let best = (0..n)
                 .filter(|&i| f.eligible[i] && !chosen.contains(&i) && self.fits(used, f.cost[i]))
                 .filter(|&i| !self.redundant(f.unit.view(), &chosen, i))
                 .map(|i| {
@@ -62,7 +70,7 @@ impl SummaryValidParams {
             chosen.push(i);
         }
         if f.eligible.iter().filter(|&&e| e).count() <= MAX_EXACT_SENTENCES
-            && let Some(exact) = self.concepts_ilp(f, &concepts.of_sentence, &concepts.weight, &bonus)
+            && let Some(exact) = self.concepts_ilp(f, &concepts.of_sentence, &concepts.weight, bonus)
         {
             return self.fill(f, Vec::new(), exact);
         }
@@ -70,7 +78,7 @@ impl SummaryValidParams {
         // guarantee; the better of it and the best single sentence is within ½(1 − 1/e) of the
         // optimum (Khuller, Moss & Naor 1999). That bound needs a monotone objective, so here the
         // per-sentence terms are not taken back for repeated claims as the exact program does.
-        let single = (0..texts.len())
+        let single = (0..n)
             .filter(|&i| f.eligible[i] && self.fits(0, f.cost[i]))
             .max_by(|&a, &b| value(&[a]).total_cmp(&value(&[b])).then(f.canon[b].cmp(&f.canon[a])));
         if let Some(single) = single

@@ -2,13 +2,14 @@
 //! returns. Each concern has its module: [`features`] (what every strategy draws on),
 //! [`evidence`] (who reports what, the agreement report), [`select`] (filling a budget without
 //! repeats), one module per strategy ([`centroid`], [`mmr`], [`lexrank`], [`concepts`], with the
-//! exact program in [`ilp`]).
+//! exact program in [`ilp`], and [`learned`], its weights from a content model).
 
 mod centroid;
 mod concepts;
 mod evidence;
 mod features;
 mod ilp;
+mod learned;
 mod lexrank;
 mod mmr;
 mod select;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::params::{Budget, Strategy, SummaryValidParams};
 use evidence::{agreement, evidence};
+pub use learned::BigramExamples;
 
 /// What a summary is made from: the documents, their sentences, one embedding per sentence and a
 /// clustering of those embeddings.
@@ -129,6 +131,32 @@ impl SummaryValidParams {
 
     /// Summarizes `inputs` within the budget.
     pub fn summarize(&self, inputs: &Inputs) -> Result<Summary> {
+        let features = self.checked_features(inputs)?;
+        let cheapest = features.cost.iter().copied().min().unwrap_or(0);
+        if cheapest > self.budget.limit() {
+            let unit = match self.budget {
+                Budget::Sentences(_) => "sentences",
+                Budget::Words(_) => "words",
+                Budget::Bytes(_) => "bytes",
+            };
+            return Err(Error::BudgetTooSmall { limit: self.budget.limit(), unit, shortest: cheapest });
+        }
+        let chosen = match self.strategy {
+            Strategy::Learned => self.by_learned(inputs, &features),
+            Strategy::Concepts => self.by_concepts(inputs, &features),
+            Strategy::Centroid => self.by_centroid(&features),
+            Strategy::Mmr => self.by_mmr(&features),
+            Strategy::LexRank => self.by_lexrank(&features),
+        };
+        let ordered = order(inputs, &features, chosen);
+        let sentences = ordered.into_iter().map(|i| evidence(inputs, &features, i)).collect();
+        let agreement = agreement(inputs, &features);
+        let reported_by = features.reports.iter().map(|r| 1 + r.len()).collect();
+        Ok(Summary { sentences, agreement, n_sources: inputs.documents.len(), reported_by })
+    }
+
+    /// The features of `inputs`, once they are checked to fit together.
+    fn checked_features(&self, inputs: &Inputs) -> Result<features::Features> {
         let n = inputs.sentences.len();
         if n == 0 {
             return Err(Error::NoSentences);
@@ -141,47 +169,38 @@ impl SummaryValidParams {
             });
         }
         self.check_size(n)?;
-        let features = self.features(inputs);
-        let cheapest = features.cost.iter().copied().min().unwrap_or(0);
-        if cheapest > self.budget.limit() {
-            let unit = match self.budget {
-                Budget::Sentences(_) => "sentences",
-                Budget::Words(_) => "words",
-                Budget::Bytes(_) => "bytes",
-            };
-            return Err(Error::BudgetTooSmall { limit: self.budget.limit(), unit, shortest: cheapest });
-        }
-        let chosen = match self.strategy {
-            Strategy::Concepts => self.by_concepts(inputs, &features),
-            Strategy::Centroid => self.by_centroid(&features),
-            Strategy::Mmr => self.by_mmr(&features),
-            Strategy::LexRank => self.by_lexrank(&features),
-        };
-        let ordered = order(inputs, chosen);
-        let sentences = ordered.into_iter().map(|i| evidence(inputs, &features, i)).collect();
-        let agreement = agreement(inputs, &features);
-        let reported_by = features.reports.iter().map(|r| 1 + r.len()).collect();
-        Ok(Summary { sentences, agreement, n_sources: inputs.documents.len(), reported_by })
+        Ok(self.features(inputs))
     }
 }
 
-/// Reading order: by document date when every chosen sentence's document has one, then by
-/// relative position in its document (so leads come first), then document and index.
-fn order(inputs: &Inputs, mut chosen: Vec<usize>) -> Vec<usize> {
+/// Reading order: the lead first, the sentence that states the event (the earliest in its
+/// document, relatively; of several, the most central), so the summary does not open on a detail
+/// that needs context; then by document date when every chosen sentence's document has one, then
+/// by relative position in its document, then document and index.
+fn order(inputs: &Inputs, f: &features::Features, mut chosen: Vec<usize>) -> Vec<usize> {
     let mut per_doc = vec![0usize; inputs.documents.len()];
     for s in inputs.sentences {
         per_doc[s.doc] += 1;
     }
+    let relative = |s: &Sentence| s.index as f64 / per_doc[s.doc].max(1) as f64;
+    let key = |s: &Sentence| (&inputs.documents[s.doc].id, s.index);
     let dated = chosen.iter().all(|&i| inputs.documents[inputs.sentences[i].doc].date.is_some());
     chosen.sort_by(|&a, &b| {
         let (sa, sb) = (&inputs.sentences[a], &inputs.sentences[b]);
         let date = |s: &Sentence| if dated { inputs.documents[s.doc].date.clone() } else { None };
-        let relative = |s: &Sentence| s.index as f64 / per_doc[s.doc].max(1) as f64;
-        date(sa)
-            .cmp(&date(sb))
-            .then(relative(sa).total_cmp(&relative(sb)))
-            .then((&inputs.documents[sa.doc].id, sa.index).cmp(&(&inputs.documents[sb.doc].id, sb.index)))
+        date(sa).cmp(&date(sb)).then(relative(sa).total_cmp(&relative(sb))).then(key(sa).cmp(&key(sb)))
     });
+    let lead = (0..chosen.len()).min_by(|&x, &y| {
+        let (a, b) = (chosen[x], chosen[y]);
+        let (sa, sb) = (&inputs.sentences[a], &inputs.sentences[b]);
+        relative(sa)
+            .total_cmp(&relative(sb))
+            .then(f.relevance[b].total_cmp(&f.relevance[a]))
+            .then(key(sa).cmp(&key(sb)))
+    });
+    if let Some(lead) = lead {
+        chosen[..=lead].rotate_right(1);
+    }
     chosen
 }
 
@@ -245,6 +264,28 @@ mod tests {
         // if counted again.
         assert_eq!(chosen.len(), 2);
         assert!(chosen.contains(&2), "{chosen:?} says the same thing twice");
+    }
+
+    #[test]
+    fn the_lead_opens_the_summary_and_dates_then_positions_order_the_rest() {
+        let mut early = Document::new("early", "Officials gave few details on Friday. Results are due on Saturday.");
+        early.date = Some("19981016".to_string());
+        let mut late = Document::new("late", "Conservatives won the assembly vote, results showed. Turnout was low.");
+        late.date = Some("19981018".to_string());
+        let documents = [early, late];
+        let found = sentences(&documents);
+        assert_eq!(found.len(), 4);
+        let embeddings = array![[1.0f32, 0.0], [0.9, 0.1], [0.8, 0.2], [0.0, 1.0]];
+        let clustering = AgglomerativeParams::new().check().unwrap().fit(embeddings.view(), &[0, 0, 1, 1]).unwrap();
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let features = SummaryParams::new().check().unwrap().features(&inputs);
+        // By date alone, the earlier outlet's detail would come first.
+        assert_eq!(order(&inputs, &features, vec![3, 1, 2]), [2, 1, 3]);
+        // Of two leads, the more central one opens, though the other outlet's is older.
+        assert!(features.relevance[2] > features.relevance[0]);
+        assert_eq!(order(&inputs, &features, vec![0, 2]), [2, 0]);
+        assert_eq!(order(&inputs, &features, vec![]), Vec::<usize>::new());
     }
 
     #[test]
