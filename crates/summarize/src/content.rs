@@ -194,10 +194,11 @@ impl ContentModel {
         1.0 / (1.0 + (-z).exp())
     }
 
-    /// Fits a model to bigrams (`features[i]`, in a summary or not: `labels[i]`) with an L2
-    /// penalty of `l2 / 2 · ‖coef‖²` on the standardized coefficients (scikit-learn's `C = 1 / l2`).
-    /// Newton's method in a fixed order of operations: the same data give the same model.
-    pub fn fit(features: &[[f64; N_FEATURES]], labels: &[bool], l2: f64) -> Fitted {
+    /// Fits a model to bigrams (`features[i]`, and `targets[i]` in [0, 1]: 1 or 0 for in a
+    /// summary or not, or the share of summaries it is in) by cross-entropy with an L2 penalty of
+    /// `l2 / 2 · ‖coef‖²` on the standardized coefficients (scikit-learn's `C = 1 / l2`). Newton's
+    /// method in a fixed order of operations: the same data give the same model.
+    pub fn fit(features: &[[f64; N_FEATURES]], targets: &[f64], l2: f64) -> Fitted {
         let n = features.len().max(1) as f64;
         let mut mean = [0.0; N_FEATURES];
         for row in features {
@@ -227,9 +228,9 @@ impl ContentModel {
         for _ in 0..100 {
             let mut gradient = [0.0; N_FEATURES + 1];
             let mut hessian = [[0.0; N_FEATURES + 1]; N_FEATURES + 1];
-            for (z, &y) in rows.iter().zip(labels) {
+            for (z, &y) in rows.iter().zip(targets) {
                 let p = 1.0 / (1.0 + (-dot(&w, z)).exp());
-                let r = p - f64::from(u8::from(y));
+                let r = p - y;
                 let v = p * (1.0 - p);
                 for a in 0..=N_FEATURES {
                     gradient[a] += r * z[a];
@@ -349,7 +350,7 @@ mod tests {
         let features: Vec<[f64; N_FEATURES]> = (0..200)
             .map(|i| std::array::from_fn(|j| if j == 0 { (i % 10) as f64 } else { ((i * 7 + j * 3) % 5) as f64 }))
             .collect();
-        let labels: Vec<bool> = (0..200).map(|i| i % 10 >= 6).collect();
+        let labels: Vec<f64> = (0..200).map(|i| if i % 10 >= 6 { 1.0 } else { 0.0 }).collect();
         let fitted = ContentModel::fit(&features, &labels, 1.0);
         assert!(fitted.coef[0] > 1.0, "{:?}", fitted.coef);
         assert!(fitted.coef[1..].iter().all(|c| c.abs() < fitted.coef[0] / 4.0), "{:?}", fitted.coef);

@@ -55,7 +55,12 @@ impl SummaryValidParams {
         let mut eligible: Vec<bool> = inputs
             .sentences
             .iter()
-            .map(|s| content_words(&s.text) >= self.min_content_words && ends_sentence(&s.text) && !dangling(&s.text))
+            .map(|s| {
+                content_words(&s.text) >= self.min_content_words
+                    && ends_sentence(&s.text)
+                    && !dangling(&s.text)
+                    && !cut_at_title(&s.text)
+            })
             .collect();
         if !eligible.iter().any(|&e| e) {
             eligible = vec![true; eligible.len()];
@@ -77,4 +82,15 @@ fn dangling(text: &str) -> bool {
         ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "them"];
     let first = text.split_whitespace().next().unwrap_or_default().trim_matches(|c: char| !c.is_alphanumeric());
     OPENERS.contains(&first.to_lowercase().as_str())
+}
+
+/// Whether a sentence ends on a title ("... the president, Ms."): the segmenter cut it before the
+/// name, so it is half a sentence although it ends with a period.
+fn cut_at_title(text: &str) -> bool {
+    const TITLES: [&str; 16] = [
+        "mr.", "mrs.", "ms.", "dr.", "gen.", "sen.", "rep.", "gov.", "lt.", "col.", "sgt.", "capt.", "prof.", "rev.",
+        "st.", "adm.",
+    ];
+    let last = text.split_whitespace().next_back().unwrap_or_default();
+    TITLES.contains(&last.to_lowercase().as_str())
 }

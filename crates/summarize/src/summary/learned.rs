@@ -125,8 +125,9 @@ pub struct BigramExamples {
     pub words: Vec<(String, String)>,
     /// Their features, as [`crate::content::FEATURES`] names them.
     pub features: Vec<[f64; N_FEATURES]>,
-    /// Whether each appears in a reference summary.
-    pub in_reference: Vec<bool>,
+    /// The share of the reference summaries each appears in: ROUGE pools references, so a
+    /// bigram in three of four counts three times as much as one in a single reference.
+    pub reference_share: Vec<f64>,
 }
 
 impl SummaryValidParams {
@@ -159,20 +160,24 @@ impl SummaryValidParams {
         self.cover(f, &Concepts { of_sentence, weight }, &bonus)
     }
 
-    /// The candidate bigrams of `inputs` with their features, each labelled by whether it appears
-    /// in one of `references` (tokenized as ROUGE does): the training data of a content model.
+    /// The candidate bigrams of `inputs` with their features, each labelled by the share of
+    /// `references` it appears in (tokenized as ROUGE does): the training data of a content model.
     pub fn bigram_examples(&self, inputs: &Inputs, references: &[String]) -> Result<BigramExamples> {
         let f = self.checked_features(inputs)?;
         let Bigrams { features, words, .. } = bigrams(inputs, &f);
-        let mut in_refs: HashSet<(String, String)> = HashSet::new();
-        for reference in references {
-            for line in reference.lines() {
-                let tokens = crate::stemmed_tokens(line);
-                in_refs.extend(tokens.windows(2).map(|w| (w[0].clone(), w[1].clone())));
-            }
-        }
-        let in_reference = words.iter().map(|g| in_refs.contains(g)).collect();
-        Ok(BigramExamples { words, features, in_reference })
+        let in_each: Vec<HashSet<(String, String)>> = references
+            .iter()
+            .map(|reference| {
+                let lines = reference.lines().map(crate::stemmed_tokens);
+                lines
+                    .flat_map(|tokens| tokens.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect::<Vec<_>>())
+                    .collect()
+            })
+            .collect();
+        let n = references.len().max(1) as f64;
+        let reference_share =
+            words.iter().map(|g| in_each.iter().filter(|r| r.contains(g)).count() as f64 / n).collect();
+        Ok(BigramExamples { words, features, reference_share })
     }
 }
 

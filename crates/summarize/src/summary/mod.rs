@@ -230,6 +230,26 @@ mod tests {
         assert_eq!(features.eligible, [true, false, false], "7 words with 5 content words in; 12 with 1 out");
     }
 
+    #[test]
+    fn a_sentence_cut_before_a_name_is_not_a_candidate() {
+        let documents = [Document::new(
+            "a",
+            "Senators debated the spending bill until late on Tuesday night. The vote went to the Senate leader, Sen.\n\nTrent Lott of Mississippi.",
+        )];
+        let found = sentences(&documents);
+        let cut: Vec<&str> = found.iter().map(|s| s.text.as_str()).filter(|t| t.ends_with("Sen.")).collect();
+        assert_eq!(cut.len(), 1, "the segmenter cuts at the paragraph break: {found:?}");
+        let embeddings = Array2::from_shape_fn((found.len(), 2), |(i, j)| if i == j { 1.0 } else { 0.5 });
+        let sources = vec![0; found.len()];
+        let clustering = AgglomerativeParams::new().check().unwrap().fit(embeddings.view(), &sources).unwrap();
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let features = SummaryParams::new().check().unwrap().features(&inputs);
+        let eligible: Vec<&str> =
+            found.iter().zip(&features.eligible).filter(|(_, e)| **e).map(|(s, _)| s.text.as_str()).collect();
+        assert_eq!(eligible, ["Senators debated the spending bill until late on Tuesday night."]);
+    }
+
     /// Three one-sentence sources on one topic (a and b word the same claim, c another), their
     /// sentences, and one cluster of `embeddings`.
     fn bike_lanes(embeddings: &Array2<f32>) -> ([Document; 3], Vec<Sentence>, Clustering) {
