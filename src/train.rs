@@ -127,7 +127,7 @@ impl Default for Options {
             folds: 5,
             l2: 1.0,
             min_probability: 0.1,
-            max_concepts: 100,
+            max_concepts: 200,
             sentence_weights: vec![0.0, 0.5, 1.0, 2.0],
             budgets: vec![Budget::Words(100), Budget::Bytes(665), Budget::Words(50), Budget::Words(200)],
             ablation: vec![

@@ -274,7 +274,9 @@ mod tests {
         let (documents, found, clustering) = bike_lanes(&embeddings);
         let inputs =
             Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
-        let params = SummaryParams::new().budget(Budget::Sentences(2)).check().unwrap();
+        // The rule belongs to the concept program that `learned` shares; `concepts` weighs the
+        // per-sentence terms enough to show it on three sentences.
+        let params = SummaryParams::new().strategy(Strategy::Concepts).budget(Budget::Sentences(2)).check().unwrap();
         let features = params.features(&inputs);
         let said_by: Vec<Vec<usize>> =
             features.reports.iter().map(|r| r.iter().map(|s| s.sentence).collect()).collect();
