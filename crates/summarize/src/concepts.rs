@@ -2,6 +2,7 @@
 //! documents contain them (Gillick & Favre's ICSI summarizer).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use crate::tokens::stemmed_tokens;
 
@@ -146,15 +147,22 @@ const STOPWORDS: &[&str] = &[
     "t",
 ];
 
+static STOPWORD_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
+
 /// Whether a stemmed token is a function word.
 pub(crate) fn is_stopword(token: &str) -> bool {
-    STOPWORDS.contains(&token)
+    STOPWORD_SET.contains(token)
+}
+
+/// Whether a bigram of stemmed tokens can be a concept: not two function words.
+pub(crate) fn is_content_bigram(a: &str, b: &str) -> bool {
+    !(is_stopword(a) && is_stopword(b))
 }
 
 /// Words of `text` (whitespace-separated) that carry content: at least one of their ROUGE tokens is
 /// not a function word. A number or a hyphenated compound counts once.
 pub(crate) fn content_words(text: &str) -> usize {
-    text.split_whitespace().filter(|word| stemmed_tokens(word).iter().any(|t| !STOPWORDS.contains(&t.as_str()))).count()
+    text.split_whitespace().filter(|word| stemmed_tokens(word).iter().any(|t| !is_stopword(t))).count()
 }
 
 /// The concept ids of every sentence, and each concept's weight.
@@ -169,14 +177,13 @@ pub(crate) struct Concepts {
 /// found in at least `max(2, round(n_docs / 3))` documents count (every bigram of a single
 /// document): rarer ones are one outlet's wording, not what the sources share.
 pub(crate) fn concepts(texts: &[&str], docs: &[usize], n_docs: usize) -> Concepts {
-    let stop: HashSet<&str> = STOPWORDS.iter().copied().collect();
     let bigrams: Vec<Vec<(String, String)>> = texts
         .iter()
         .map(|text| {
             let tokens = stemmed_tokens(text);
             let mut grams: Vec<(String, String)> = tokens
                 .windows(2)
-                .filter(|w| !(stop.contains(w[0].as_str()) && stop.contains(w[1].as_str())))
+                .filter(|w| is_content_bigram(&w[0], &w[1]))
                 .map(|w| (w[0].clone(), w[1].clone()))
                 .collect();
             grams.sort();

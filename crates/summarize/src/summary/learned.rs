@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::Inputs;
 use super::features::Features;
-use crate::concepts::{Concepts, is_stopword};
+use crate::concepts::{Concepts, is_content_bigram, is_stopword};
 use crate::content::{ContentModel, N_FEATURES};
 use crate::error::Result;
 use crate::params::SummaryValidParams;
@@ -59,14 +59,14 @@ fn bigrams(inputs: &Inputs, f: &Features) -> Bigrams {
         let mut grams: BTreeMap<(String, String), bool> = BTreeMap::new();
         for w in tokens.windows(2) {
             let ((a, a_cap), (b, b_cap)) = (&w[0], &w[1]);
-            if is_stopword(a) && is_stopword(b) {
+            if !is_content_bigram(a, b) {
                 continue;
             }
             *grams.entry((a.clone(), b.clone())).or_default() |= *a_cap && *b_cap;
         }
         for (gram, capitalized) in &grams {
             let entry = seen.entry(gram.clone()).or_default();
-            if entry.docs.last() != Some(&sentence.doc) && !entry.docs.contains(&sentence.doc) {
+            if !entry.docs.contains(&sentence.doc) {
                 entry.docs.push(sentence.doc);
             }
             if sentence.index < LEAD_SENTENCES && !entry.lead_docs.contains(&sentence.doc) {
