@@ -146,8 +146,8 @@ impl Default for Options {
 pub struct Scored {
     /// The system: a strategy's name, or `learned` with how it was trained.
     pub system: String,
-    /// The budget, as `100 words` or `665 bytes`.
-    pub budget: String,
+    /// The budget.
+    pub budget: Budget,
     /// Mean ROUGE recall × 100, R-L.
     pub mean: [f64; 3],
     /// Per set, ROUGE-2 recall × 100.
@@ -182,7 +182,8 @@ fn limit_of(budget: Budget) -> Limit {
     }
 }
 
-fn budget_name(budget: Budget) -> String {
+/// A budget as people write it: `100 words`, `665 bytes`.
+pub fn budget_name(budget: Budget) -> String {
     match budget {
         Budget::Words(n) => format!("{n} words"),
         Budget::Bytes(n) => format!("{n} bytes"),
@@ -291,12 +292,28 @@ fn choose_weight(
     Ok((options.sentence_weights[best], means))
 }
 
+/// The file `precis train --summaries-dir` writes a system's summaries at a budget to.
+pub fn summaries_file(system: &str, budget: Budget) -> String {
+    format!("{system}-{}.jsonl", budget_name(budget).replace(' ', "-"))
+}
+
+impl Scored {
+    /// The cross-validated summaries, as JSON lines `{"id", "summary"}` (what `precis eval` reads);
+    /// `sets` are those the report was made from.
+    pub fn write_summaries(&self, sets: &[Prepared], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for (set, summary) in sets.iter().zip(&self.summaries) {
+            writeln!(out, "{}", serde_json::json!({"id": set.id, "summary": summary}))?;
+        }
+        Ok(())
+    }
+}
+
 fn scored(system: &str, budget: Budget, results: Vec<(RougeScores, String)>) -> Scored {
     let scores: Vec<RougeScores> = results.iter().map(|(s, _)| *s).collect();
     let mean = RougeScores::mean(&scores);
     Scored {
         system: system.to_string(),
-        budget: budget_name(budget),
+        budget,
         mean: [100.0 * mean.rouge1.recall, 100.0 * mean.rouge2.recall, 100.0 * mean.rouge_l.recall],
         rouge2: scores.iter().map(|s| 100.0 * s.rouge2.recall).collect(),
         summaries: results.into_iter().map(|(_, t)| t).collect(),
@@ -412,7 +429,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
         cross_validation: serde_json::json!({
             "protocol": report.protocol,
             "learned": report.table.iter().filter(|s| s.system == "learned")
-                .map(|s| serde_json::json!({"budget": s.budget, "rouge1": round2(s.mean[0]), "rouge2": round2(s.mean[1]), "rougeL": round2(s.mean[2])}))
+                .map(|s| serde_json::json!({"budget": budget_name(s.budget), "rouge1": round2(s.mean[0]), "rouge2": round2(s.mean[1]), "rougeL": round2(s.mean[2])}))
                 .collect::<Vec<_>>(),
         }),
     };
@@ -446,34 +463,24 @@ impl Report {
             writeln!(
                 out,
                 "{:<10} {:<10} {:>6.2} {:>6.2} {:>6.2}",
-                s.budget, s.system, s.mean[0], s.mean[1], s.mean[2]
+                budget_name(s.budget),
+                s.system,
+                s.mean[0],
+                s.mean[1],
+                s.mean[2]
             )?;
         }
         writeln!(out, "\nR-2 learned - concepts, paired over sets (95% bootstrap interval):")?;
         for (budget, mean, low, high) in &self.paired {
             writeln!(out, "  {budget:<10} {mean:+.2} [{low:+.2}, {high:+.2}]")?;
         }
-        writeln!(out, "\nablation: cross-validated R-2 at {} with a feature group left out:", self.table[0].budget)?;
+        writeln!(
+            out,
+            "\nablation: cross-validated R-2 at {} with a feature group left out:",
+            budget_name(self.table[0].budget)
+        )?;
         for (group, r2) in &self.ablation {
             writeln!(out, "  without {group:<10} {r2:.2}")?;
-        }
-        Ok(())
-    }
-
-    /// The cross-validated summaries of `system` at `budget`, as JSON lines `{"id", "summary"}`
-    /// (what `precis eval` reads).
-    pub fn write_summaries(
-        &self,
-        sets: &[Prepared],
-        system: &str,
-        budget: &str,
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        let Some(scored) = self.table.iter().find(|s| s.system == system && s.budget == budget) else {
-            return Ok(());
-        };
-        for (set, summary) in sets.iter().zip(&scored.summaries) {
-            writeln!(out, "{}", serde_json::json!({"id": set.id, "summary": summary}))?;
         }
         Ok(())
     }

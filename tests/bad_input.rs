@@ -336,6 +336,18 @@ fn content_model_missing_corrupt_or_of_another_version() {
 }
 
 #[test]
+fn train_refuses_to_write_its_summaries_over_its_input() {
+    let c = case();
+    let input = c.dir.path().join("concepts-100-words.jsonl");
+    let record = "{\"id\": \"s\", \"docs\": [{\"id\": \"a\", \"text\": \"One.\"}], \"refs\": [\"One.\"]}\n";
+    std::fs::write(&input, record).unwrap();
+    let mut cmd = precis();
+    cmd.arg("train").arg(&input).arg("-o").arg(&c.output).arg("--summaries-dir").arg(c.dir.path());
+    fails_with(2, &mut cmd, &c.output, "concepts-100-words.jsonl");
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), record, "the input is untouched");
+}
+
+#[test]
 fn summarize_zero_budget() {
     let c = case();
     let mut cmd = precis();

@@ -318,7 +318,22 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
 
 /// `precis train`: embeds and clusters every set once, then trains and cross-validates.
 pub fn train(global: &Global, args: &TrainArgs) -> anyhow::Result<()> {
-    refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &[args.output.as_path()])?;
+    let options = precis::train::Options { folds: args.folds as usize, ..Default::default() };
+    // Every file this run may write, checked against the input before anything runs.
+    let summaries: Vec<PathBuf> = match &args.summaries_dir {
+        Some(dir) => options
+            .budgets
+            .iter()
+            .flat_map(|&budget| {
+                let names = precis_summarize::Strategy::ALL.map(|s| precis::train::summaries_file(s.name(), budget));
+                names.map(|name| dir.join(name))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let outputs: Vec<&Path> =
+        std::iter::once(args.output.as_path()).chain(summaries.iter().map(PathBuf::as_path)).collect();
+    refuse_inputs_as_outputs(std::slice::from_ref(&args.input), &outputs)?;
     let config = Config {
         model: args.model.config(),
         clustering: precis_cluster::Method::Agglomerative(precis_cluster::AgglomerativeParams::new().check()?),
@@ -331,7 +346,6 @@ pub fn train(global: &Global, args: &TrainArgs) -> anyhow::Result<()> {
     let bar = global.bar(sets.len(), "embedding sets");
     let prepared = precis::train::prepare(&pipeline, sets, || bar.inc(1))?;
     bar.finish_and_clear();
-    let options = precis::train::Options { folds: args.folds as usize, ..Default::default() };
     let checksum =
         precis::train::sha256(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
     let (model, report) = precis::train::train(&prepared, &options, &checksum)?;
@@ -340,9 +354,9 @@ pub fn train(global: &Global, args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.summaries_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for scored in &report.table {
-            let name = format!("{}-{}.jsonl", scored.system, scored.budget.replace(' ', "-"));
-            let mut file = Output::open(Some(&dir.join(name)), false)?;
-            report.write_summaries(&prepared, &scored.system, &scored.budget, &mut file)?;
+            let path = dir.join(precis::train::summaries_file(&scored.system, scored.budget));
+            let mut file = Output::open(Some(&path), false)?;
+            scored.write_summaries(&prepared, &mut file)?;
             file.finish()?;
         }
     }
