@@ -118,7 +118,7 @@ pub(crate) fn check_size(n: usize) -> Result<()> {
     Err(Error::TooLarge { method: "agglomerative", points: n, limit: MAX_AGGLOMERATIVE_POINTS, gigabytes })
 }
 
-fn root(parent: &mut [usize], mut i: usize) -> usize {
+pub(crate) fn root(parent: &mut [usize], mut i: usize) -> usize {
     let mut top = i;
     while parent[top] != top {
         top = parent[top];

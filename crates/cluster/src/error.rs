@@ -22,6 +22,12 @@ pub enum ParamsError {
     /// A method name that is not one of [`MethodKind::ALL`](crate::MethodKind::ALL).
     #[error("unknown clustering method {0:?}: use agglomerative, kmeans or dbscan")]
     UnknownMethod(String),
+    /// A similarity threshold outside (0, 1].
+    #[error("similarity threshold must be in (0, 1], got {0}")]
+    Similarity(f32),
+    /// A blend weight outside [0, 1].
+    #[error("weight must be in [0, 1], got {0}")]
+    Weight(f32),
     /// DBSCAN's `min_points` below 2.
     #[error("min_points must be at least 2, got {0}")]
     MinPoints(usize),
@@ -58,6 +64,16 @@ pub enum Error {
         limit: usize,
         /// Memory the method would have needed, in GB.
         gigabytes: f64,
+    },
+    /// More articles than event grouping takes at once.
+    #[error(
+        "{articles} articles are more than event grouping takes at once ({limit}): split the feed by date and run each part"
+    )]
+    TooManyArticles {
+        /// Articles given.
+        articles: usize,
+        /// Most articles grouped at once.
+        limit: usize,
     },
     /// More clusters asked for than there are points.
     #[error("n_clusters ({k}) exceeds the number of points ({n})")]

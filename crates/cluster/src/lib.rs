@@ -33,6 +33,7 @@ mod agglomerative;
 mod clustering;
 mod dbscan;
 mod error;
+mod events;
 mod kmeans;
 mod metrics;
 mod projection;
@@ -41,6 +42,7 @@ pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams, MAX_AGGLO
 pub use clustering::{Cluster, Clustering, normalize};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
+pub use events::{EventParams, EventValidParams, MAX_EVENT_ARTICLES};
 pub use kmeans::{KMeansParams, KMeansValidParams};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
 pub use linfa::ParamGuard;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::html::{MAX_HTML_DEPTH, html_depth, html_to_text};
+use crate::html::{MAX_HTML_DEPTH, html_depth, html_title, html_to_text};
 use crate::jsonl::{Record, read_records};
 use crate::source::{ReadOptions, decode, read_bytes};
 
@@ -35,7 +35,50 @@ impl Document {
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
         Self { id: id.into(), text: text.into(), title: None, source: None, date: None, url: None }
     }
+
+    /// The headline: the given title, else one of the first lines of the text that reads as a
+    /// headline (4 to 25 words, no closing punctuation; pages often open on menu items such as
+    /// "Log In", which are too short to count).
+    ///
+    /// ```
+    /// use precis_text::Document;
+    /// let page = Document::new("p", "Sign In\n\nCouncil Approves Bike Lanes After Long Session\n\nThe council voted.");
+    /// assert_eq!(page.headline(), Some("Council Approves Bike Lanes After Long Session"));
+    /// assert_eq!(Document::new("w", "LONDON -- A lawmaker spoke on Saturday.").headline(), None);
+    /// ```
+    pub fn headline(&self) -> Option<&str> {
+        if let Some(title) = self.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            return Some(title);
+        }
+        self.text.lines().map(str::trim).filter(|l| !l.is_empty()).take(HEADLINE_LINES).find(|line| {
+            let words = line.split_whitespace().count();
+            let closed = line.ends_with(['.', '?', '!', ':', ';', ',', '"', '\u{201d}']);
+            (4..=25).contains(&words) && !closed && !line.starts_with("Published") && !line.starts_with("Updated")
+        })
+    }
+
+    /// The outlet: the given source, else the host of the URL without `www.`.
+    ///
+    /// ```
+    /// use precis_text::Document;
+    /// let mut doc = Document::new("a", "Text.");
+    /// doc.url = Some("https://www.example.org/2024/05/story.html".into());
+    /// assert_eq!(doc.outlet(), Some("example.org"));
+    /// ```
+    pub fn outlet(&self) -> Option<&str> {
+        if let Some(source) = self.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            return Some(source);
+        }
+        let url = self.url.as_deref()?;
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?.split(':').next()?;
+        let host = host.strip_prefix("www.").unwrap_or(host);
+        (!host.is_empty()).then_some(host)
+    }
 }
+
+/// How many non-empty lines at the top of a text [`Document::headline`] looks through.
+const HEADLINE_LINES: usize = 6;
 
 /// Several documents about one subject: the unit precis summarizes. Extra fields of the input
 /// record (such as reference summaries) are kept in `extra`.
@@ -185,14 +228,14 @@ fn read_one(
         return read_jsonl(path, options, skip_bad, loaded);
     }
     let text = decode(path, &read_bytes(path, options.max_bytes)?, options)?;
-    let text = if format == InputFormat::Html {
+    let (text, title) = if format == InputFormat::Html {
         let depth = html_depth(&text);
         if depth > MAX_HTML_DEPTH {
             return Err(Error::TooDeep { path: path.to_path_buf(), depth, limit: MAX_HTML_DEPTH });
         }
-        html_to_text(&text)
+        (html_to_text(&text), html_title(&text))
     } else {
-        text
+        (text, None)
     };
     if text.trim().is_empty() {
         return Err(Error::Empty { path: path.to_path_buf() });
@@ -201,7 +244,7 @@ fn read_one(
         Some(stem) if path != Path::new("-") => stem.to_string_lossy().into_owned(),
         _ => "stdin".to_string(),
     };
-    loaded.documents.push(Document::new(id, text));
+    loaded.documents.push(Document { title, ..Document::new(id, text) });
     Ok(())
 }
 

@@ -58,6 +58,25 @@ pub fn html_to_text(html: &str) -> String {
     text.lines().map(strip_heading_marker).collect::<Vec<_>>().join("\n")
 }
 
+/// The page's headline: its first `<h1>`, else its `<title>` (which often carries the site's
+/// name too), as plain text.
+///
+/// ```
+/// let page = "<html><head><title>Vote | City Herald</title></head><body><h1>Council &amp; Mayor Agree</h1></body></html>";
+/// assert_eq!(precis_text::html_title(page).as_deref(), Some("Council & Mayor Agree"));
+/// ```
+pub fn html_title(html: &str) -> Option<String> {
+    ["h1", "title"].into_iter().find_map(|tag| {
+        let lower = html.to_ascii_lowercase();
+        let open = lower.find(&format!("<{tag}"))?;
+        let start = open + lower[open..].find('>')? + 1;
+        let end = start + lower[start..].find(&format!("</{tag}"))?;
+        let text = html_to_text(&html[start..end]);
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!text.is_empty()).then_some(text)
+    })
+}
+
 fn strip_heading_marker(line: &str) -> &str {
     let hashes = line.len() - line.trim_start_matches('#').len();
     match line[hashes..].strip_prefix(' ') {
