@@ -31,6 +31,7 @@ pub mod config;
 pub mod evaluate;
 mod pipeline;
 pub mod report;
+pub mod stories;
 pub mod train;
 
 pub use pipeline::{Clustered, Error, Outcome, Pipeline};

@@ -149,8 +149,12 @@ const STOPWORDS: &[&str] = &[
 
 static STOPWORD_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
 
-/// Whether a stemmed token is a function word.
-pub(crate) fn is_stopword(token: &str) -> bool {
+/// Whether a stemmed token is a function word (ROUGE's list, as the concepts strategy skips them).
+///
+/// ```
+/// assert!(precis_summarize::is_stopword("the") && !precis_summarize::is_stopword("brazil"));
+/// ```
+pub fn is_stopword(token: &str) -> bool {
     STOPWORD_SET.contains(token)
 }
 

@@ -37,6 +37,7 @@ mod rouge;
 mod summary;
 mod tokens;
 
+pub use concepts::is_stopword;
 pub use content::{ContentModel, ModelError};
 pub use error::{Error, ParamsError, Result};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.

@@ -1,0 +1,311 @@
+//! From a feed to stories: group articles into events, find reprinted copies, summarize each
+//! story with the evidence of which outlets report each sentence.
+//!
+//! An article is represented twice: by the mean of its lead sentences' embeddings, weighted
+//! towards the top (news puts the event first), and by the TF-IDF vector of its content words
+//! (names, places and numbers tell two elections apart). [`precis_cluster::EventValidParams`]
+//! groups on a blend of both. Results do not depend on the order articles come in: they are
+//! sorted by date, then text, before anything else.
+
+use std::collections::{HashMap, HashSet};
+
+use ndarray::Array2;
+use precis_cluster::EventValidParams;
+use precis_text::Document;
+
+use crate::{Outcome, Pipeline};
+
+/// Lead sentences that represent an article: the embedding cost per article is bounded by this,
+/// whatever its length.
+pub const LEAD_SENTENCES: usize = 10;
+
+/// Share of the shorter article's word 8-grams found in the other at or above which two articles
+/// of a story are the same copy (reprints are often cut or extended at the end).
+const COPY_OVERLAP: f64 = 0.8;
+
+/// Why a feed could not be grouped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No articles.
+    #[error("the feed is empty")]
+    NoArticles,
+    /// Embedding failed.
+    #[error(transparent)]
+    Embed(#[from] Box<precis_embed::Error>),
+    /// Grouping failed (too many articles at once).
+    #[error(transparent)]
+    Group(#[from] precis_cluster::Error),
+}
+
+/// One article that repeats an earlier one of its story (wire copy under another name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    /// The repeat (index into [`Stories::documents`]).
+    pub copy: usize,
+    /// The article it repeats.
+    pub of: usize,
+}
+
+/// One event and the articles that report it.
+#[derive(Debug)]
+pub struct Story {
+    /// `story-N`, numbered from the largest story down.
+    pub id: String,
+    /// The headline of its most central article, else that article's first sentence.
+    pub label: String,
+    /// Its articles (indices into [`Stories::documents`]), oldest first.
+    pub articles: Vec<usize>,
+    /// Articles that copy another of the story; they count once as evidence.
+    pub copies: Vec<Copy>,
+    /// Earliest date among the articles, as given.
+    pub first_date: Option<String>,
+    /// Latest date among the articles, as given.
+    pub last_date: Option<String>,
+    /// The summary of its distinct articles: `None` for a single article, an error when the
+    /// pipeline failed for this story alone.
+    pub summary: Option<Result<Outcome, crate::Error>>,
+}
+
+impl Story {
+    /// Distinct articles: the story's articles less its copies.
+    pub fn distinct(&self) -> impl Iterator<Item = usize> + '_ {
+        let copies: HashSet<usize> = self.copies.iter().map(|c| c.copy).collect();
+        self.articles.iter().copied().filter(move |a| !copies.contains(a))
+    }
+
+    /// Whether only one distinct article reports it (a singleton, not forced into a story).
+    pub fn is_singleton(&self) -> bool {
+        self.distinct().nth(1).is_none()
+    }
+}
+
+/// A feed grouped into stories.
+#[derive(Debug)]
+pub struct Stories {
+    /// The articles, in canonical order (date, then text): what [`Story::articles`] index.
+    pub documents: Vec<Document>,
+    /// Stories from the largest down; singletons last.
+    pub stories: Vec<Story>,
+}
+
+/// What the grouping is doing, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Embedding lead sentences; counts are sentences.
+    Embedding,
+    /// Summarizing stories; counts are stories.
+    Summarizing,
+}
+
+/// Groups `documents` into stories; with `summarize`, summarizes every story of two or more
+/// distinct articles with `pipeline`'s settings. `progress(stage, done, total)` is called as work
+/// gets done.
+///
+/// ```no_run
+/// use precis::ParamGuard;
+/// use precis::cluster::{AgglomerativeParams, EventParams, Method};
+/// use precis::embed::Embedder;
+/// use precis::summarize::SummaryParams;
+/// use precis::text::Document;
+///
+/// let pipeline = precis::Pipeline::new(
+///     Embedder::builder("models/minilm").build()?,
+///     Method::Agglomerative(AgglomerativeParams::new().check()?),
+///     SummaryParams::new().check()?,
+/// );
+/// let feed = vec![Document::new("a", "A storm hit the coast."), Document::new("b", "The senate passed a budget.")];
+/// let stories = precis::stories::group(&pipeline, &EventParams::new().check()?, feed, true, |_, _, _| {})?;
+/// for story in &stories.stories {
+///     println!("{}: {} ({} articles)", story.id, story.label, story.articles.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn group(
+    pipeline: &Pipeline,
+    params: &EventValidParams,
+    mut documents: Vec<Document>,
+    summarize: bool,
+    mut progress: impl FnMut(Stage, usize, usize),
+) -> Result<Stories, Error> {
+    if documents.is_empty() {
+        return Err(Error::NoArticles);
+    }
+    documents.sort_by(|a, b| (&a.date, &a.text, &a.id).cmp(&(&b.date, &b.text, &b.id)));
+    let leads = lead_texts(&documents);
+    let vectors = embed_leads(pipeline, &leads, |done, total| progress(Stage::Embedding, done, total))?;
+    let terms: Vec<Vec<String>> = documents.iter().map(|d| content_words(&d.text)).collect();
+    let events = params.group(vectors.view(), &terms)?;
+
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (article, &event) in events.iter().enumerate() {
+        if event == members.len() {
+            members.push(Vec::new());
+        }
+        members[event].push(article);
+    }
+    let mut stories: Vec<Story> = members
+        .into_iter()
+        .map(|articles| {
+            let copies = find_copies(&documents, &articles);
+            let central = most_central(&vectors, &articles);
+            let label = documents[central]
+                .headline()
+                .map(str::to_string)
+                .or_else(|| leads[central].first().cloned())
+                .unwrap_or_else(|| documents[central].id.clone());
+            let dates = articles.iter().filter_map(|&a| documents[a].date.clone());
+            let (first_date, last_date) = (dates.clone().min(), dates.max());
+            Story { id: String::new(), label, articles, copies, first_date, last_date, summary: None }
+        })
+        .collect();
+    // Largest first, singletons last; ties keep canonical order (the sort is stable).
+    stories.sort_by_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
+    for (rank, story) in stories.iter_mut().enumerate() {
+        story.id = format!("story-{}", rank + 1);
+    }
+    if summarize {
+        let total = stories.iter().filter(|s| !s.is_singleton()).count();
+        let mut done = 0;
+        for story in stories.iter_mut().filter(|s| !s.is_singleton()) {
+            let docs: Vec<Document> = story.distinct().map(|a| documents[a].clone()).collect();
+            story.summary = Some(pipeline.run(docs));
+            done += 1;
+            progress(Stage::Summarizing, done, total);
+        }
+    }
+    Ok(Stories { documents, stories })
+}
+
+/// The first [`LEAD_SENTENCES`] story sentences of each document; a document whose text is all
+/// page furniture is represented by its headline or its first line.
+fn lead_texts(documents: &[Document]) -> Vec<Vec<String>> {
+    let mut leads = vec![Vec::new(); documents.len()];
+    for sentence in precis_text::sentences(documents) {
+        if leads[sentence.doc].len() < LEAD_SENTENCES {
+            leads[sentence.doc].push(sentence.text);
+        }
+    }
+    for (lead, doc) in leads.iter_mut().zip(documents) {
+        if lead.is_empty() {
+            let fallback = doc.headline().or_else(|| doc.text.lines().find(|l| !l.trim().is_empty()));
+            lead.push(fallback.unwrap_or(&doc.id).trim().to_string());
+        }
+    }
+    leads
+}
+
+/// One unit vector per article: its lead sentences' embeddings averaged with weight
+/// 1 / (1 + position / 3), so the opening counts most. Each distinct sentence is embedded once.
+fn embed_leads(
+    pipeline: &Pipeline,
+    leads: &[Vec<String>],
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Array2<f32>, Error> {
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut row_of: HashMap<&str, usize> = HashMap::new();
+    for text in leads.iter().flatten() {
+        row_of.entry(text.as_str()).or_insert_with(|| {
+            distinct.push(text.as_str());
+            distinct.len() - 1
+        });
+    }
+    let total = distinct.len();
+    let mut done = 0;
+    let embedded = pipeline
+        .embedder()
+        .embed_with_progress(&distinct, |n| {
+            done += n;
+            progress(done, total)
+        })
+        .map_err(Box::new)?;
+    let mut vectors = Array2::<f32>::zeros((leads.len(), embedded.ncols()));
+    for (mut vector, lead) in vectors.rows_mut().into_iter().zip(leads) {
+        for (position, text) in lead.iter().enumerate() {
+            let weight = 1.0 / (1.0 + position as f32 / 3.0);
+            vector.scaled_add(weight, &embedded.row(row_of[text.as_str()]));
+        }
+        precis_cluster::normalize(vector);
+    }
+    Ok(vectors)
+}
+
+/// Stemmed words of a text less function words: what the TF-IDF side of grouping compares.
+fn content_words(text: &str) -> Vec<String> {
+    precis_summarize::stemmed_tokens(text)
+        .into_iter()
+        .filter(|t| t.len() > 1 && !precis_summarize::is_stopword(t))
+        .collect()
+}
+
+/// The article whose vector is closest to the story's mean (the first such on a tie).
+fn most_central(vectors: &Array2<f32>, articles: &[usize]) -> usize {
+    let mut mean = vec![0f32; vectors.ncols()];
+    for &a in articles {
+        mean.iter_mut().zip(vectors.row(a)).for_each(|(m, v)| *m += v);
+    }
+    let score = |a: usize| vectors.row(a).iter().zip(&mean).map(|(v, m)| v * m).sum::<f32>();
+    articles.iter().copied().fold(articles[0], |best, a| if score(a) > score(best) { a } else { best })
+}
+
+/// Copies within a story: an article that shares [`COPY_OVERLAP`] of the shorter one's word
+/// 8-grams with an earlier distinct article repeats it.
+fn find_copies(documents: &[Document], articles: &[usize]) -> Vec<Copy> {
+    let shingles: Vec<HashSet<u64>> = articles.iter().map(|&a| shingles(&documents[a].text)).collect();
+    let mut originals: Vec<usize> = Vec::new();
+    let mut copies = Vec::new();
+    for (i, &article) in articles.iter().enumerate() {
+        let repeats = originals.iter().copied().find(|&o| {
+            let (a, b) = (&shingles[i], &shingles[o]);
+            let shorter = a.len().min(b.len());
+            shorter > 0 && a.intersection(b).count() as f64 / shorter as f64 >= COPY_OVERLAP
+        });
+        match repeats {
+            Some(o) => copies.push(Copy { copy: article, of: articles[o] }),
+            None => originals.push(i),
+        }
+    }
+    copies
+}
+
+/// Hashes of the lower-cased word 8-grams of a text (all its words when it has fewer than 8).
+fn shingles(text: &str) -> HashSet<u64> {
+    use std::hash::{Hash, Hasher};
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words
+        .windows(8.min(words.len()).max(1))
+        .map(|window| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            window.hash(&mut hasher);
+            hasher.finish()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reprints_are_copies_and_rewrites_are_not() {
+        let wire = "The storm reached the coast on Monday night and forced thousands of families to leave their homes before dawn.";
+        let docs = vec![
+            Document::new("a", wire),
+            Document::new("b", format!("{wire} Officials said more rain was due.")),
+            Document::new("c", "Thousands fled their homes as a storm came ashore late on Monday, officials said."),
+        ];
+        let copies = find_copies(&docs, &[0, 1, 2]);
+        assert_eq!(copies, vec![Copy { copy: 1, of: 0 }]);
+    }
+
+    #[test]
+    fn short_identical_texts_are_copies() {
+        let docs = vec![Document::new("a", "Vote delayed."), Document::new("b", " Vote delayed. ")];
+        assert_eq!(find_copies(&docs, &[0, 1]), vec![Copy { copy: 1, of: 0 }]);
+    }
+
+    #[test]
+    fn content_words_drop_function_words_and_stem() {
+        assert_eq!(content_words("The elections in Brazil were held"), ["elect", "brazil", "hold"]);
+    }
+}
