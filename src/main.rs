@@ -60,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(args) => commands::cluster(&global, &args),
         Command::Summarize(args) => commands::summarize(&global, &args),
         Command::Batch(args) => commands::batch(&global, &args),
+        Command::Stories(args) => commands::stories(&global, &args),
         Command::Eval(args) => commands::eval(&args),
         Command::Train(args) => commands::train(&global, &args),
         Command::Bench(args) => commands::bench(&global, &args),

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use ndarray::Array2;
 use precis_cluster::EventValidParams;
+use precis_embed::Embedder;
 use precis_text::Document;
 
 use crate::{Outcome, Pipeline};
@@ -89,92 +90,113 @@ pub struct Stories {
     pub stories: Vec<Story>,
 }
 
-/// What the grouping is doing, for progress bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Embedding lead sentences; counts are sentences.
-    Embedding,
-    /// Summarizing stories; counts are stories.
-    Summarizing,
+/// A feed ready to group: its articles in canonical order (date, then text, then id, so that
+/// results do not depend on input order), each represented by a lead embedding and its content
+/// words. Grouping it again with other parameters costs no embedding.
+#[derive(Debug)]
+pub struct Feed {
+    /// The articles, in canonical order.
+    pub documents: Vec<Document>,
+    leads: Vec<Vec<String>>,
+    vectors: Array2<f32>,
+    terms: Vec<Vec<String>>,
 }
 
-/// Groups `documents` into stories; with `summarize`, summarizes every story of two or more
-/// distinct articles with `pipeline`'s settings. `progress(stage, done, total)` is called as work
-/// gets done.
-///
-/// ```no_run
-/// use precis::ParamGuard;
-/// use precis::cluster::{AgglomerativeParams, EventParams, Method};
-/// use precis::embed::Embedder;
-/// use precis::summarize::SummaryParams;
-/// use precis::text::Document;
-///
-/// let pipeline = precis::Pipeline::new(
-///     Embedder::builder("models/minilm").build()?,
-///     Method::Agglomerative(AgglomerativeParams::new().check()?),
-///     SummaryParams::new().check()?,
-/// );
-/// let feed = vec![Document::new("a", "A storm hit the coast."), Document::new("b", "The senate passed a budget.")];
-/// let stories = precis::stories::group(&pipeline, &EventParams::new().check()?, feed, true, |_, _, _| {})?;
-/// for story in &stories.stories {
-///     println!("{}: {} ({} articles)", story.id, story.label, story.articles.len());
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn group(
-    pipeline: &Pipeline,
-    params: &EventValidParams,
-    mut documents: Vec<Document>,
-    summarize: bool,
-    mut progress: impl FnMut(Stage, usize, usize),
-) -> Result<Stories, Error> {
-    if documents.is_empty() {
-        return Err(Error::NoArticles);
+impl Feed {
+    /// Sorts `documents` and embeds their lead sentences with `embedder`, calling
+    /// `embedded(done, total)` as sentences are embedded.
+    pub fn embed(
+        embedder: &Embedder,
+        mut documents: Vec<Document>,
+        embedded: impl FnMut(usize, usize),
+    ) -> Result<Self, Error> {
+        if documents.is_empty() {
+            return Err(Error::NoArticles);
+        }
+        documents.sort_by(|a, b| (&a.date, &a.text, &a.id).cmp(&(&b.date, &b.text, &b.id)));
+        let leads = lead_texts(&documents);
+        let vectors = embed_leads(embedder, &leads, embedded)?;
+        let terms = documents.iter().map(|d| content_words(&d.text)).collect();
+        Ok(Self { documents, leads, vectors, terms })
     }
-    documents.sort_by(|a, b| (&a.date, &a.text, &a.id).cmp(&(&b.date, &b.text, &b.id)));
-    let leads = lead_texts(&documents);
-    let vectors = embed_leads(pipeline, &leads, |done, total| progress(Stage::Embedding, done, total))?;
-    let terms: Vec<Vec<String>> = documents.iter().map(|d| content_words(&d.text)).collect();
-    let events = params.group(vectors.view(), &terms)?;
 
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for (article, &event) in events.iter().enumerate() {
-        if event == members.len() {
-            members.push(Vec::new());
+    /// The event of each article (in [`Feed::documents`] order), events numbered by their first
+    /// article.
+    pub fn events(&self, params: &EventValidParams) -> Result<Vec<usize>, Error> {
+        Ok(params.group(self.vectors.view(), &self.terms)?)
+    }
+
+    /// The articles grouped into stories, with copies found and labels chosen; no summaries yet
+    /// (see [`Stories::summarize`]).
+    ///
+    /// ```no_run
+    /// use precis::ParamGuard;
+    /// use precis::cluster::{AgglomerativeParams, EventParams, Method};
+    /// use precis::embed::Embedder;
+    /// use precis::stories::Feed;
+    /// use precis::summarize::SummaryParams;
+    /// use precis::text::Document;
+    ///
+    /// let feed = vec![Document::new("a", "A storm hit the coast."), Document::new("b", "The senate passed a budget.")];
+    /// let embedder = Embedder::builder("models/minilm").build()?;
+    /// let mut stories = Feed::embed(&embedder, feed, |_, _| {})?.into_stories(&EventParams::new().check()?)?;
+    /// let pipeline = precis::Pipeline::new(
+    ///     embedder,
+    ///     Method::Agglomerative(AgglomerativeParams::new().check()?),
+    ///     SummaryParams::new().check()?,
+    /// );
+    /// stories.summarize(&pipeline, |_, _| {});
+    /// for story in &stories.stories {
+    ///     println!("{}: {} ({} articles)", story.id, story.label, story.articles.len());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_stories(self, params: &EventValidParams) -> Result<Stories, Error> {
+        let events = self.events(params)?;
+        let Feed { documents, leads, vectors, .. } = self;
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (article, &event) in events.iter().enumerate() {
+            if event == members.len() {
+                members.push(Vec::new());
+            }
+            members[event].push(article);
         }
-        members[event].push(article);
+        let mut stories: Vec<Story> = members
+            .into_iter()
+            .map(|articles| {
+                let copies = find_copies(&documents, &articles);
+                let central = most_central(&vectors, &articles);
+                let label = documents[central]
+                    .headline()
+                    .map(str::to_string)
+                    .or_else(|| leads[central].first().cloned())
+                    .unwrap_or_else(|| documents[central].id.clone());
+                let dates = articles.iter().filter_map(|&a| documents[a].date.clone());
+                let (first_date, last_date) = (dates.clone().min(), dates.max());
+                Story { id: String::new(), label, articles, copies, first_date, last_date, summary: None }
+            })
+            .collect();
+        // Largest first, singletons last; ties keep canonical order (the sort is stable).
+        stories.sort_by_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
+        for (rank, story) in stories.iter_mut().enumerate() {
+            story.id = format!("story-{}", rank + 1);
+        }
+        Ok(Stories { documents, stories })
     }
-    let mut stories: Vec<Story> = members
-        .into_iter()
-        .map(|articles| {
-            let copies = find_copies(&documents, &articles);
-            let central = most_central(&vectors, &articles);
-            let label = documents[central]
-                .headline()
-                .map(str::to_string)
-                .or_else(|| leads[central].first().cloned())
-                .unwrap_or_else(|| documents[central].id.clone());
-            let dates = articles.iter().filter_map(|&a| documents[a].date.clone());
-            let (first_date, last_date) = (dates.clone().min(), dates.max());
-            Story { id: String::new(), label, articles, copies, first_date, last_date, summary: None }
-        })
-        .collect();
-    // Largest first, singletons last; ties keep canonical order (the sort is stable).
-    stories.sort_by_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
-    for (rank, story) in stories.iter_mut().enumerate() {
-        story.id = format!("story-{}", rank + 1);
-    }
-    if summarize {
-        let total = stories.iter().filter(|s| !s.is_singleton()).count();
-        let mut done = 0;
-        for story in stories.iter_mut().filter(|s| !s.is_singleton()) {
-            let docs: Vec<Document> = story.distinct().map(|a| documents[a].clone()).collect();
+}
+
+impl Stories {
+    /// Summarizes every story of two or more distinct articles with `pipeline`, copies left out,
+    /// calling `progress(done, total)` after each story. A story the pipeline fails on keeps its
+    /// error and the others go on.
+    pub fn summarize(&mut self, pipeline: &Pipeline, mut progress: impl FnMut(usize, usize)) {
+        let total = self.stories.iter().filter(|s| !s.is_singleton()).count();
+        for (done, story) in self.stories.iter_mut().filter(|s| !s.is_singleton()).enumerate() {
+            let docs: Vec<Document> = story.distinct().map(|a| self.documents[a].clone()).collect();
             story.summary = Some(pipeline.run(docs));
-            done += 1;
-            progress(Stage::Summarizing, done, total);
+            progress(done + 1, total);
         }
     }
-    Ok(Stories { documents, stories })
 }
 
 /// The first [`LEAD_SENTENCES`] story sentences of each document; a document whose text is all
@@ -198,7 +220,7 @@ fn lead_texts(documents: &[Document]) -> Vec<Vec<String>> {
 /// One unit vector per article: its lead sentences' embeddings averaged with weight
 /// 1 / (1 + position / 3), so the opening counts most. Each distinct sentence is embedded once.
 fn embed_leads(
-    pipeline: &Pipeline,
+    embedder: &Embedder,
     leads: &[Vec<String>],
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Array2<f32>, Error> {
@@ -212,8 +234,7 @@ fn embed_leads(
     }
     let total = distinct.len();
     let mut done = 0;
-    let embedded = pipeline
-        .embedder()
+    let embedded = embedder
         .embed_with_progress(&distinct, |n| {
             done += n;
             progress(done, total)

@@ -13,7 +13,7 @@ use precis_summarize::SummaryParams;
 
 use super::flags::{
     BatchArgs, BenchArgs, ClusterArgs, ClusterFormat, EmbedArgs, EmbedFormat, EvalArgs, GlobalArgs, InputArgs, Rows,
-    SummarizeArgs, SummarizeFormat, SummaryFormat, TextArgs, TextFormat, TrainArgs,
+    StoriesArgs, StoriesFormat, SummarizeArgs, SummarizeFormat, SummaryFormat, TextArgs, TextFormat, TrainArgs,
 };
 use super::output::{Output, open_batch_output, refuse_inputs_as_outputs};
 use super::usage::UsageError;
@@ -245,6 +245,39 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
     }
     output.finish()?;
     sidecar.map_or(Ok(()), Output::finish)
+}
+
+/// `precis stories`: the feed grouped into stories, each summarized unless `--no-summaries`.
+pub fn stories(global: &Global, args: &StoriesArgs) -> anyhow::Result<()> {
+    let (config, events) = args.config()?;
+    refuse_inputs_as_outputs(&args.input.inputs, &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
+    let documents = args.input.load()?;
+    let mut output = Output::open(args.output.as_deref(), false)?;
+    let pipeline = global.pipeline(config)?;
+    let bar = global.bar(0, "embedding leads");
+    let feed = precis::stories::Feed::embed(pipeline.embedder(), documents, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let mut stories = feed.into_stories(&events)?;
+    if !args.no_summaries {
+        let bar = global.bar(0, "summarizing stories");
+        stories.summarize(&pipeline, |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        });
+        bar.finish_and_clear();
+    }
+    let report = precis::report::StoriesReport::new(&stories);
+    match args.format {
+        StoriesFormat::Text => report.write_text(&mut output)?,
+        StoriesFormat::Json => report.write_json(&mut output)?,
+        StoriesFormat::Jsonl => report.write_jsonl(&mut output)?,
+        StoriesFormat::Csv => report.write_csv(&mut output)?,
+        StoriesFormat::Html => report.write_html(&mut output)?,
+    }
+    output.finish()
 }
 
 /// `precis batch`: one result line per document set, flushed as each is done; a bad record

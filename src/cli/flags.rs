@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use precis::ParamGuard;
 use precis::config::{Config, ModelConfig};
-use precis_cluster::{AgglomerativeParams, DbscanParams, KMeansParams, Method, MethodKind};
+use precis_cluster::{
+    AgglomerativeParams, DbscanParams, EventParams, EventValidParams, KMeansParams, Method, MethodKind,
+};
 use precis_embed::{BatchParams, DeviceSpec, Precision};
 use precis_summarize::{Budget, Limit, Strategy, SummaryParams, SummaryValidParams};
 use precis_text::{InputFormat, ReadOptions};
@@ -75,6 +77,11 @@ pub enum Command {
         after_help = "Examples:\n  precis cluster articles/\n  precis cluster articles/ --format csv --rows clusters -o clusters.csv\n  precis cluster sets.jsonl --method kmeans --k 20 --format json\n  precis cluster articles/ --method dbscan --eps 0.3 --min-points 3"
     )]
     Cluster(ClusterArgs),
+    /// Group a feed of articles into stories (events), and summarize each with its sources.
+    #[command(
+        after_help = "Input: folders, files (.txt, .md, .html) or JSON lines of articles {\"id\", \"text\", \"title\"?, \"source\"?, \"date\"?, \"url\"?}.\nArticles that fit no story are listed alone; reprints of one article are linked and counted once.\n\nExamples:\n  precis stories feed.jsonl --format jsonl -o stories.jsonl   # one document set per story\n  precis stories articles/ --format html -o stories.html\n  precis stories feed.jsonl --no-summaries --format csv        # grouping only, one row per article"
+    )]
+    Stories(StoriesArgs),
     /// Train the content model of the `learned` strategy on document sets with reference summaries.
     #[command(
         after_help = "Input lines: {\"id\", \"docs\": [...], \"refs\": [\"reference summary\", ...]} (the format of ../shared/data).\nPrints cross-validated ROUGE of every strategy, the paired difference to `concepts` and an ablation.\n\nExample:\n  precis train my-sets.jsonl -o my-model.json --summaries-dir cv/\n  precis summarize articles/ --content-model my-model.json"
@@ -194,6 +201,54 @@ pub struct SummarizeArgs {
     /// Model settings.
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Flags of `precis stories`.
+#[derive(Debug, Args)]
+pub struct StoriesArgs {
+    /// Write here instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StoriesFormat::Text)]
+    pub format: StoriesFormat,
+    /// Average similarity (blend of embedding and word cosines) two groups of articles need to be
+    /// one story, in (0, 1]; higher makes more, tighter stories.
+    #[arg(long, default_value_t = EventParams::DEFAULT_THRESHOLD, value_name = "S", allow_negative_numbers = true)]
+    pub similarity: f32,
+    /// Share of the embedding cosine in that blend (the rest: TF-IDF cosine of the words), in [0, 1].
+    #[arg(long, default_value_t = EventParams::DEFAULT_EMBEDDING_WEIGHT, value_name = "W", allow_negative_numbers = true)]
+    pub embedding_weight: f32,
+    /// Group only: no per-story summaries (summarize the jsonl output later with `precis batch`).
+    #[arg(long)]
+    pub no_summaries: bool,
+    /// Summary settings.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+    /// Clustering settings (of each story's sentences).
+    #[command(flatten)]
+    pub clustering: ClusteringArgs,
+    /// Input settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Model settings.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// How `precis stories` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoriesFormat {
+    /// For people: each story's label, articles and summary with sources.
+    Text,
+    /// One JSON document with a schema_version: stories, their articles and summaries.
+    Json,
+    /// One story per line, as a document set ({"id", "docs", ...}) that `precis batch` reads.
+    Jsonl,
+    /// One row per article: story, role (article, copy, singleton), id, title, source, date.
+    Csv,
+    /// One self-contained page: stories with sizes and dates, each opening to its summary.
+    Html,
 }
 
 /// Flags of `precis batch`.
@@ -537,6 +592,19 @@ impl SummarizeArgs {
     /// Every setting of `precis summarize`, checked.
     pub fn config(&self) -> anyhow::Result<Config> {
         config(&self.model, &self.clustering, &self.summary)
+    }
+}
+
+impl StoriesArgs {
+    /// Every setting of `precis stories`, checked: the pipeline that summarizes each story, and
+    /// the event grouping.
+    pub fn config(&self) -> anyhow::Result<(Config, EventValidParams)> {
+        let events = EventParams::new()
+            .threshold(self.similarity)
+            .embedding_weight(self.embedding_weight)
+            .check()
+            .map_err(|e| UsageError::new(format!("--similarity/--embedding-weight: {e}")))?;
+        Ok((config(&self.model, &self.clustering, &self.summary)?, events))
     }
 }
 

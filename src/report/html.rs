@@ -7,11 +7,11 @@ use std::io::Write;
 use super::WriteError;
 use crate::Outcome;
 
-const CSS: &str = include_str!("report.css");
+pub(super) const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
 
 /// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

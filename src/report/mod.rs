@@ -2,8 +2,10 @@
 //! ([`write_html`]). Field names here are the documented output schema (README, "Output schema").
 
 mod html;
+mod stories;
 
 pub use html::write_html;
+pub use stories::StoriesReport;
 
 use std::io::Write;
 
@@ -324,17 +326,26 @@ impl<'a> SummaryReport<'a> {
         Ok(())
     }
 
+    /// The summary's sentences, each followed by the sources that report it (outlets where the
+    /// documents name them, else their ids).
+    pub fn write_summary_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
+        let o = self.outcome;
+        let name = |doc: usize| o.documents[doc].outlet().unwrap_or(&o.documents[doc].id);
+        for selected in &o.summary.sentences {
+            let mut sources = vec![name(selected.doc)];
+            sources.extend(selected.support.iter().map(|s| name(s.doc)));
+            writeln!(out, "{}", selected.text)?;
+            writeln!(out, "    [{} of {} sources: {}]", selected.reported_by, o.summary.n_sources, sources.join(", "))?;
+        }
+        Ok(())
+    }
+
     /// The summary for people: each sentence with the sources that report it, then what most
     /// sources share and what one source alone says.
     pub fn write_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let o = self.outcome;
         let n = o.summary.n_sources;
-        for selected in &o.summary.sentences {
-            let mut sources = vec![self.doc_id(selected.doc)];
-            sources.extend(selected.support.iter().map(|s| self.doc_id(s.doc)));
-            writeln!(out, "{}", selected.text)?;
-            writeln!(out, "    [{} of {n} sources: {}]", selected.reported_by, sources.join(", "))?;
-        }
+        self.write_summary_text(out)?;
         let agreement = &o.summary.agreement;
         if !agreement.shared.is_empty() {
             writeln!(out, "\nWhat most sources say:")?;

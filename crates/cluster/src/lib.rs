@@ -46,7 +46,7 @@ pub use events::{EventParams, EventValidParams, MAX_EVENT_ARTICLES};
 pub use kmeans::{KMeansParams, KMeansValidParams};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
 pub use linfa::ParamGuard;
-pub use metrics::adjusted_rand_index;
+pub use metrics::{adjusted_rand_index, bcubed, bcubed_per_point};
 pub use projection::project_2d;
 
 /// Which clustering method, by name: what a caller picks before it has the method's parameters.

@@ -45,6 +45,7 @@ impl Document {
     /// let page = Document::new("p", "Sign In\n\nCouncil Approves Bike Lanes After Long Session\n\nThe council voted.");
     /// assert_eq!(page.headline(), Some("Council Approves Bike Lanes After Long Session"));
     /// assert_eq!(Document::new("w", "LONDON -- A lawmaker spoke on Saturday.").headline(), None);
+    /// assert_eq!(Document::new("n", "Chile said, graf 3 pvs\n\nThe lawmaker spoke.").headline(), None);
     /// ```
     pub fn headline(&self) -> Option<&str> {
         if let Some(title) = self.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -53,7 +54,12 @@ impl Document {
         self.text.lines().map(str::trim).filter(|l| !l.is_empty()).take(HEADLINE_LINES).find(|line| {
             let words = line.split_whitespace().count();
             let closed = line.ends_with(['.', '?', '!', ':', ';', ',', '"', '\u{201d}']);
-            (4..=25).contains(&words) && !closed && !line.starts_with("Published") && !line.starts_with("Updated")
+            let note = line.split_whitespace().any(|w| WIRE_NOTE_WORDS.contains(&w.trim_matches(',')));
+            (4..=25).contains(&words)
+                && !closed
+                && !note
+                && !line.starts_with("Published")
+                && !line.starts_with("Updated")
         })
     }
 
@@ -76,6 +82,10 @@ impl Document {
         (!host.is_empty()).then_some(host)
     }
 }
+
+/// Words of editors' notes on wire copy ("Chile said, graf 3 pvs": paragraph 3 as before), which
+/// sit where a headline would.
+const WIRE_NOTE_WORDS: [&str; 3] = ["graf", "grafs", "pvs"];
 
 /// How many non-empty lines at the top of a text [`Document::headline`] looks through.
 const HEADLINE_LINES: usize = 6;
