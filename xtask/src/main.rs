@@ -9,6 +9,7 @@ mod cuda;
 mod golden;
 mod peers;
 mod spark;
+mod stories;
 
 const HELP: &str = "\
 cargo xtask <task>
@@ -31,6 +32,10 @@ Tasks:
                        toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
                        system toolkit needed; prints how to run it on the GPU machine
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
+  eval-stories         event grouping (`precis stories`) on the shared DUC 2003 documents
+                       shuffled into one feed, scored against the 30 sets (B-cubed, ARI), with
+                       cross-validated settings and two anchors on the same vectors: BERTopic and
+                       scikit-learn agglomerative (its Python environment in ~/.cache/precis/stories)
   train-summarizer     retrain the content model of `--strategy learned` on the shared DUC 2003
                        dev set (`precis train`): writes crates/summarize/model/content-model.json,
                        the cross-validated summaries of every strategy under target/train/, and
@@ -68,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         "build-cuda" => cuda::run(&root, &rest),
         "bench-spark" => spark::run(&root, &rest),
         "golden" => golden::run(&root, &rest),
+        "eval-stories" => stories::run(&root),
         "train-summarizer" => {
             let mut args = vec!["run", "--quiet", "--release", "--bin", "precis", "--", "train"];
             args.extend(["../shared/data/duc2003_task2.jsonl", "-o", "crates/summarize/model/content-model.json"]);

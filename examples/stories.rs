@@ -1,0 +1,217 @@
+//! Event grouping measured on a shuffled feed: every document of a benchmark of document sets
+//! shuffled into one feed (dates kept, set labels hidden), grouped by `precis stories`' method
+//! and scored against the true sets (B-cubed precision, recall, F1; adjusted Rand index).
+//!
+//! `cargo run --release --example stories [-- DATA.jsonl OUT_DIR]` (defaults:
+//! ../shared/data/duc2003_task2.jsonl, target/eval-stories). `cargo xtask eval-stories` runs it and
+//! then the anchors (BERTopic, scikit-learn) on the vectors it writes to OUT_DIR.
+//!
+//! Settings are judged by 5-fold cross-validation over whole sets: each fold's similarity
+//! threshold and embedding weight are chosen on the other folds' articles (the whole feed is
+//! grouped, only their labels are looked at), then scored on the fold's own articles.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ndarray::Array2;
+use precis::ParamGuard;
+use precis::cluster::{EventParams, adjusted_rand_index, bcubed, bcubed_per_point};
+use precis::embed::{Embedder, ModelStore};
+use precis::stories::Feed;
+use precis::text::{Document, ReadOptions, read_document_sets, sentences};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde_json::json;
+
+const SEED: u64 = 2026;
+const FOLDS: usize = 5;
+const THRESHOLDS: [f32; 14] = [0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6];
+const WEIGHTS: [f32; 7] = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut args = std::env::args().skip(1);
+    let data = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("../shared/data/duc2003_task2.jsonl"));
+    let out = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("target/eval-stories"));
+    std::fs::create_dir_all(&out)?;
+
+    // The feed: every document, labelled with its set's number, shuffled. A document that two sets
+    // share appears twice (once per set), as in the benchmark.
+    let mut feed: Vec<(Document, usize)> = Vec::new();
+    let mut set_ids = Vec::new();
+    for set in read_document_sets(&data, &ReadOptions::default())? {
+        let set = set?;
+        feed.extend(set.docs.into_iter().map(|d| (d, set_ids.len())));
+        set_ids.push(set.id);
+    }
+    feed.shuffle(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED));
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for (doc, _) in &mut feed {
+        let count = seen.entry(doc.id.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            doc.id = format!("{}#{count}", doc.id);
+        }
+    }
+    let label_of: std::collections::HashMap<String, usize> = feed.iter().map(|(d, s)| (d.id.clone(), *s)).collect();
+    let mut lines = String::new();
+    for (doc, _) in &feed {
+        lines.push_str(&serde_json::to_string(doc)?);
+        lines.push('\n');
+    }
+    std::fs::write(out.join("feed.jsonl"), lines)?;
+    let truth_in_feed: Vec<usize> = feed.iter().map(|(_, s)| *s).collect();
+    std::fs::write(out.join("truth.json"), serde_json::to_string(&truth_in_feed)?)?;
+
+    let model = ModelStore::new(root.join("models")).resolve("minilm")?;
+    let embedder = Embedder::builder(&model.dir).build()?;
+    let documents: Vec<Document> = feed.iter().map(|(d, _)| d.clone()).collect();
+
+    let started = Instant::now();
+    let represented = Feed::embed(&embedder, documents.clone(), |_, _| {})?;
+    let embed_seconds = started.elapsed().as_secs_f64();
+    let truth: Vec<usize> = represented.documents.iter().map(|d| label_of[&d.id]).collect();
+    let sets = set_ids.len();
+    println!(
+        "{} articles from {sets} sets; lead embeddings in {embed_seconds:.1} s ({:.1} ms per article)",
+        truth.len(),
+        1000.0 * embed_seconds / truth.len() as f64
+    );
+
+    let score = |events: &[usize]| {
+        let (p, r, f) = bcubed(events, &truth);
+        let wrap = |x: &[usize]| x.iter().map(|&v| Some(v)).collect::<Vec<_>>();
+        let ari = adjusted_rand_index(&wrap(events), &wrap(&truth));
+        let stories = events.iter().copied().collect::<std::collections::HashSet<_>>().len();
+        (p, r, f, ari, stories)
+    };
+    // Sets that share an article report one real-world story (d30025t and d30048t, d30005t and
+    // d31038t): scored once more with each such pair as one class.
+    let mut first_set = std::collections::HashMap::<&str, usize>::new();
+    let mut merged: Vec<usize> = (0..sets).collect();
+    for (doc, set) in &feed {
+        let original = doc.id.split('#').next().unwrap_or(&doc.id);
+        let other = *first_set.entry(original).or_insert(*set);
+        let (a, b) = (merged[other], merged[*set]);
+        merged.iter_mut().filter(|m| **m == b.max(a)).for_each(|m| *m = a.min(b));
+    }
+    let merged_truth: Vec<usize> = truth.iter().map(|&t| merged[t]).collect();
+    let shared_classes = merged.iter().collect::<std::collections::HashSet<_>>().len();
+    let mut rows = Vec::new();
+    let mut row = |name: &str, events: &[usize], seconds: f64, note: String| {
+        let (p, r, f, ari, stories) = score(events);
+        rows.push(json!({"method": name, "precision": p, "recall": r, "f1": f, "ari": ari, "stories": stories,
+            "seconds": seconds, "note": note}));
+    };
+
+    let started = Instant::now();
+    let defaults = EventParams::new().check()?;
+    let events = represented.events(&defaults)?;
+    let group_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "defaults against {shared_classes} classes (sets sharing an article as one): B-cubed F1 {:.3}",
+        bcubed(&events, &merged_truth).2
+    );
+    row(
+        "precis (defaults)",
+        &events,
+        group_seconds,
+        format!(
+            "similarity {}, embedding weight {}; in-sample (chosen on this feed)",
+            defaults.threshold(),
+            defaults.embedding_weight()
+        ),
+    );
+
+    // Every grid point once; folds then only choose among them.
+    let mut grid = Vec::new();
+    for &weight in &WEIGHTS {
+        for &threshold in &THRESHOLDS {
+            let params = EventParams::new().threshold(threshold).embedding_weight(weight).check()?;
+            grid.push((threshold, weight, represented.events(&params)?));
+        }
+    }
+    let mut folds: Vec<usize> = (0..sets).map(|s| s % FOLDS).collect();
+    folds.shuffle(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED));
+    std::fs::write(out.join("folds.json"), serde_json::to_string(&folds)?)?;
+    let cross_validated = |weights: &[f32]| {
+        let mut per_point = vec![(0.0, 0.0); truth.len()];
+        let mut chosen = Vec::new();
+        for fold in 0..FOLDS {
+            let held_out = |article: usize| folds[truth[article]] == fold;
+            let training_f1 = |events: &[usize]| {
+                let points = bcubed_per_point(events, &truth);
+                let train: Vec<_> = points.iter().enumerate().filter(|&(a, _)| !held_out(a)).map(|(_, x)| *x).collect();
+                let n = train.len() as f64;
+                let (p, r) = (train.iter().map(|x| x.0).sum::<f64>() / n, train.iter().map(|x| x.1).sum::<f64>() / n);
+                2.0 * p * r / (p + r)
+            };
+            let best = grid
+                .iter()
+                .filter(|(_, w, _)| weights.contains(w))
+                .max_by(|a, b| training_f1(&a.2).total_cmp(&training_f1(&b.2)))
+                .expect("a non-empty grid");
+            for (article, point) in bcubed_per_point(&best.2, &truth).into_iter().enumerate() {
+                if held_out(article) {
+                    per_point[article] = point;
+                }
+            }
+            chosen.push(format!("{}/{}", best.0, best.1));
+        }
+        let n = truth.len() as f64;
+        let p = per_point.iter().map(|x| x.0).sum::<f64>() / n;
+        let r = per_point.iter().map(|x| x.1).sum::<f64>() / n;
+        (p, r, 2.0 * p * r / (p + r), chosen)
+    };
+    // In-sample, for the record: the best threshold of each weight on the whole feed.
+    for &weight in &WEIGHTS {
+        let (threshold, _, events) = grid
+            .iter()
+            .filter(|(_, w, _)| *w == weight)
+            .max_by(|a, b| bcubed(&a.2, &truth).2.total_cmp(&bcubed(&b.2, &truth).2))
+            .expect("a non-empty grid");
+        let (_, _, f) = bcubed(events, &truth);
+        println!("in-sample: embedding weight {weight}: best similarity {threshold}, B-cubed F1 {f:.3}");
+    }
+    for (name, weights) in [
+        ("precis (cross-validated)", &WEIGHTS[..]),
+        ("  embeddings only (cv)", &[1.0][..]),
+        ("  words only (cv)", &[0.0][..]),
+    ] {
+        let (p, r, f, chosen) = cross_validated(weights);
+        rows.push(json!({"method": name, "precision": p, "recall": r, "f1": f, "ari": null, "stories": null,
+            "seconds": null, "note": format!("similarity/weight chosen per fold: {}", chosen.join(", "))}));
+    }
+
+    // The anchors' input: the mean of each article's sentence vectors, in feed order.
+    let found = sentences(&feed.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>());
+    let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
+    let started = Instant::now();
+    let vectors = embedder.embed(&texts)?;
+    let all_seconds = started.elapsed().as_secs_f64();
+    let mut means = Array2::<f32>::zeros((feed.len(), vectors.ncols()));
+    let mut counts = vec![0f32; feed.len()];
+    for (sentence, vector) in found.iter().zip(vectors.rows()) {
+        means.row_mut(sentence.doc).scaled_add(1.0, &vector);
+        counts[sentence.doc] += 1.0;
+    }
+    for (mut mean, count) in means.rows_mut().into_iter().zip(counts) {
+        mean /= count.max(1.0);
+    }
+    ndarray_npy::write_npy(out.join("mean_vectors.npy"), &means)?;
+    println!(
+        "all {} sentences embedded in {all_seconds:.1} s ({:.1} ms per article) for the anchors",
+        texts.len(),
+        1000.0 * all_seconds / feed.len() as f64
+    );
+
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .unwrap_or_default();
+    let report =
+        json!({"articles": truth.len(), "sets": sets, "embed_seconds": embed_seconds, "peak": peak, "rows": rows});
+    std::fs::write(out.join("precis.json"), serde_json::to_string_pretty(&report)?)?;
+    println!("{}", serde_json::to_string_pretty(&report["rows"])?);
+    Ok(())
+}
