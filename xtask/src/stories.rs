@@ -39,10 +39,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         rows.push(serde_json::from_str(line.lines().last().context("no row")?)?);
     }
     println!(
-        "\n{} articles of {} sets, shuffled into one feed; B-cubed against the sets ({})",
-        report["articles"],
-        report["sets"],
-        report["peak"].as_str().unwrap_or("").replace("VmHWM:", "precis peak RSS")
+        "\n{} articles of {} sets, shuffled into one feed; B-cubed against the sets. Seconds: grouping on \
+         vectors already computed; peak MiB: the whole process (precis: with the model loaded)",
+        report["articles"], report["sets"]
     );
     println!(
         "{:<26} {:>6} {:>6} {:>6} {:>6} {:>7} {:>8} {:>9}  note",
