@@ -75,6 +75,17 @@ pub enum Error {
         /// Most articles grouped at once.
         limit: usize,
     },
+    /// A stream's window or open period of zero days.
+    #[error("an event stream needs windows and open periods of at least one day")]
+    ZeroDays,
+    /// An article dated before the window being grouped.
+    #[error("article of day {day} after the window starting on day {window_start}: sort the feed by date")]
+    OutOfOrder {
+        /// The article's day.
+        day: i64,
+        /// The first day of the window being filled.
+        window_start: i64,
+    },
     /// More clusters asked for than there are points.
     #[error("n_clusters ({k}) exceeds the number of points ({n})")]
     TooManyClusters {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use linfa::ParamGuard;
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, s};
 
 use crate::clustering::unit_rows;
 use crate::error::{Error, ParamsError, Result};
@@ -129,24 +129,39 @@ impl EventValidParams {
             return Ok(Vec::new());
         }
         let unit = unit_rows(vectors, &vec![0; n])?;
-        let words = tfidf(terms);
+        Ok(self.link(unit.view(), &tfidf(terms, 2)))
+    }
+
+    /// Average linkage of unit `vectors` with sparse unit word vectors `words`, cut at the
+    /// threshold; one event per row, numbered by first row.
+    pub(crate) fn link(&self, unit: ArrayView2<f32>, words: &[Vec<(usize, f64)>]) -> Vec<usize> {
+        let n = unit.nrows();
+        if n == 0 {
+            return Vec::new();
+        }
         let alpha = f64::from(self.embedding_weight);
         let mut condensed = Vec::with_capacity(n * (n - 1) / 2);
         let mut dots = vec![0f64; n];
-        let postings = postings(&words);
-        for i in 0..n {
-            // Sparse dot products of article i with every later article, through the postings.
-            dots[i + 1..].iter_mut().for_each(|d| *d = 0.0);
-            for &(term, weight) in &words[i] {
-                for &(j, other) in postings[term].iter().filter(|(j, _)| *j > i) {
-                    dots[j] += weight * other;
+        let postings = postings(words);
+        const BLOCK: usize = 256;
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            let cosines = unit.slice(s![start..end, ..]).dot(&unit.slice(s![start.., ..]).t());
+            for i in start..end {
+                // Sparse dot products of article i with every later article, through the postings
+                // (each sorted by article, so the later ones are a suffix).
+                dots[i + 1..].iter_mut().for_each(|d| *d = 0.0);
+                for &(term, weight) in &words[i] {
+                    let list = &postings[term];
+                    for &(j, other) in &list[list.partition_point(|&(j, _)| j <= i)..] {
+                        dots[j] += weight * other;
+                    }
                 }
-            }
-            let row = unit.row(i);
-            for j in i + 1..n {
-                let embedding = f64::from(row.dot(&unit.row(j)));
-                let similarity = alpha * embedding + (1.0 - alpha) * dots[j];
-                condensed.push((1.0 - similarity).clamp(0.0, 2.0));
+                let later = cosines.row(i - start).into_iter().skip(i - start + 1).zip(&dots[i + 1..]);
+                condensed.extend(later.map(|(&embedding, &words)| {
+                    let similarity = alpha * f64::from(embedding) + (1.0 - alpha) * words;
+                    (1.0 - similarity).clamp(0.0, 2.0)
+                }));
             }
         }
         let dendrogram = kodama::linkage(&mut condensed, n, kodama::Method::Average);
@@ -160,21 +175,21 @@ impl EventValidParams {
             }
         }
         let mut number = HashMap::new();
-        Ok((0..n)
+        (0..n)
             .map(|i| {
                 let root = crate::agglomerative::root(&mut parent, i);
                 let next = number.len();
                 *number.entry(root).or_insert(next)
             })
-            .collect())
+            .collect()
     }
 }
 
 /// Sparse unit TF-IDF vectors, `(term, weight)` sorted by term: sublinear term frequency
 /// (1 + ln tf) times smoothed idf (ln((1 + n) / (1 + df)) + 1), as scikit-learn's
-/// `TfidfVectorizer(sublinear_tf=True)` computes it. Words in only one article cannot link two
-/// articles and are left out (`min_df=2`).
-fn tfidf(terms: &[Vec<String>]) -> Vec<Vec<(usize, f64)>> {
+/// `TfidfVectorizer(sublinear_tf=True, min_df=min_df)` computes it. Term ids index the sorted
+/// vocabulary of the words kept; [`vocabulary`] gives it back.
+pub(crate) fn tfidf(terms: &[Vec<String>], min_df: usize) -> Vec<Vec<(usize, f64)>> {
     let mut counts: Vec<HashMap<&str, usize>> = Vec::with_capacity(terms.len());
     let mut df: HashMap<&str, usize> = HashMap::new();
     for words in terms {
@@ -187,8 +202,7 @@ fn tfidf(terms: &[Vec<String>]) -> Vec<Vec<(usize, f64)>> {
         }
         counts.push(tf);
     }
-    let mut shared: Vec<&str> = df.iter().filter(|&(_, &d)| d >= 2).map(|(&w, _)| w).collect();
-    shared.sort_unstable();
+    let shared = vocabulary_of(&df, min_df);
     let id: HashMap<&str, usize> = shared.iter().enumerate().map(|(i, &w)| (w, i)).collect();
     let n = terms.len() as f64;
     counts
@@ -209,6 +223,25 @@ fn tfidf(terms: &[Vec<String>]) -> Vec<Vec<(usize, f64)>> {
             row
         })
         .collect()
+}
+
+/// The words of `df` found in `min_df` articles or more, sorted: what term ids index.
+fn vocabulary_of<'a>(df: &HashMap<&'a str, usize>, min_df: usize) -> Vec<&'a str> {
+    let mut words: Vec<&str> = df.iter().filter(|&(_, &d)| d >= min_df).map(|(&w, _)| w).collect();
+    words.sort_unstable();
+    words
+}
+
+/// The vocabulary [`tfidf`] numbers its terms by, for the same `terms` and `min_df`.
+pub(crate) fn vocabulary(terms: &[Vec<String>], min_df: usize) -> Vec<String> {
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for words in terms {
+        let distinct: std::collections::HashSet<&str> = words.iter().map(String::as_str).collect();
+        for w in distinct {
+            *df.entry(w).or_insert(0) += 1;
+        }
+    }
+    vocabulary_of(&df, min_df).into_iter().map(String::from).collect()
 }
 
 /// For each term, the articles holding it with their weights, in article order.
@@ -236,7 +269,7 @@ mod tests {
     fn tfidf_matches_scikit_learn() {
         // TfidfVectorizer(sublinear_tf=True, min_df=2) on "a a b", "a b c", "c d":
         // idf(a) = idf(b) = idf(c) = ln(4/3) + 1; "d" is in one document only.
-        let rows = tfidf(&[words("a a b"), words("a b c"), words("c d")]);
+        let rows = tfidf(&[words("a a b"), words("a b c"), words("c d")], 2);
         let (wa, wb) = (1.0 + 2f64.ln(), 1.0);
         let norm = (wa * wa + wb * wb).sqrt();
         assert!((rows[0][0].1 - wa / norm).abs() < 1e-12 && (rows[0][1].1 - wb / norm).abs() < 1e-12);

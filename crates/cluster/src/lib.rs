@@ -33,6 +33,7 @@ mod agglomerative;
 mod clustering;
 mod dbscan;
 mod error;
+mod event_stream;
 mod events;
 mod kmeans;
 mod metrics;
@@ -42,6 +43,7 @@ pub use agglomerative::{AgglomerativeParams, AgglomerativeValidParams, MAX_AGGLO
 pub use clustering::{Cluster, Clustering, normalize};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
+pub use event_stream::{ClosedEvent, EventStream, StreamArticle};
 pub use events::{EventParams, EventValidParams, MAX_EVENT_ARTICLES};
 pub use kmeans::{KMeansParams, KMeansValidParams};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
