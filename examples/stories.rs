@@ -2,8 +2,9 @@
 //! shuffled into one feed (dates kept, set labels hidden), grouped by `precis stories`' method
 //! and scored against the true sets (B-cubed precision, recall, F1; adjusted Rand index).
 //!
-//! `cargo run --release --example stories [-- DATA.jsonl OUT_DIR]` (defaults:
-//! ../shared/data/duc2003_task2.jsonl, target/eval-stories). `cargo xtask eval-stories` runs it and
+//! `cargo run --release --example stories [-- DATA.jsonl OUT_DIR [N]]` (defaults:
+//! ../shared/data/duc2003_task2.jsonl, target/eval-stories). With N, also a synthetic feed of N
+//! articles grouped as a stream (see [`scale_row`]). `cargo xtask eval-stories` runs it and
 //! then the anchors (BERTopic, scikit-learn) on the vectors it writes to OUT_DIR.
 //!
 //! Settings are judged by 5-fold cross-validation over whole sets: each fold's similarity
@@ -15,9 +16,9 @@ use std::time::Instant;
 
 use ndarray::Array2;
 use precis::ParamGuard;
-use precis::cluster::{EventParams, adjusted_rand_index, bcubed, bcubed_per_point};
+use precis::cluster::{EventParams, EventValidParams, StreamArticle, adjusted_rand_index, bcubed, bcubed_per_point};
 use precis::embed::{Embedder, ModelStore};
-use precis::stories::Feed;
+use precis::stories::{Feed, day_number};
 use precis::text::{Document, ReadOptions, read_document_sets, sentences};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -33,6 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let data = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("../shared/data/duc2003_task2.jsonl"));
     let out = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("target/eval-stories"));
+    let scale: Option<usize> = args.next().map(|n| n.parse()).transpose()?;
     std::fs::create_dir_all(&out)?;
 
     // The feed: every document, labelled with its set's number, shuffled. A document that two sets
@@ -78,13 +80,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         1000.0 * embed_seconds / truth.len() as f64
     );
 
-    let score = |events: &[usize]| {
-        let (p, r, f) = bcubed(events, &truth);
-        let wrap = |x: &[usize]| x.iter().map(|&v| Some(v)).collect::<Vec<_>>();
-        let ari = adjusted_rand_index(&wrap(events), &wrap(&truth));
-        let stories = events.iter().copied().collect::<std::collections::HashSet<_>>().len();
-        (p, r, f, ari, stories)
-    };
     // Sets that share an article report one real-world story (d30025t and d30048t, d30005t and
     // d31038t): scored once more with each such pair as one class.
     let mut first_set = std::collections::HashMap::<&str, usize>::new();
@@ -99,9 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shared_classes = merged.iter().collect::<std::collections::HashSet<_>>().len();
     let mut rows = Vec::new();
     let mut row = |name: &str, events: &[usize], seconds: f64, note: String| {
-        let (p, r, f, ari, stories) = score(events);
-        rows.push(json!({"method": name, "precision": p, "recall": r, "f1": f, "ari": ari, "stories": stories,
-            "seconds": seconds, "peak_mib": peak_mib(), "note": note}));
+        rows.push(stream_row(name, events, &truth, seconds, note));
     };
 
     let started = Instant::now();
@@ -183,6 +176,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "seconds": null, "note": format!("similarity/weight chosen per fold: {}", chosen.join(", "))}));
     }
 
+    // The same feed as a stream, a window at a time (what bounds memory on a large feed).
+    let days: Vec<i64> = represented
+        .documents
+        .iter()
+        .map(|d| d.date.as_deref().and_then(day_number).ok_or("every dev document has a date"))
+        .collect::<Result<_, _>>()?;
+    for (window, open) in [(1, 30), (3, 30), (7, 30), (7, 60)] {
+        let started = Instant::now();
+        let mut stream = defaults.stream(window, open)?;
+        let mut closed = Vec::new();
+        for (key, ((vector, terms), &day)) in
+            represented.vectors().rows().into_iter().zip(represented.terms()).zip(&days).enumerate()
+        {
+            let article = StreamArticle { key, day, vector: vector.to_vec(), terms: terms.clone() };
+            closed.extend(stream.push(article)?);
+        }
+        closed.extend(stream.finish()?);
+        let mut events = vec![0; truth.len()];
+        for (event, closed) in closed.iter().enumerate() {
+            closed.keys.iter().for_each(|&k| events[k] = event);
+        }
+        rows.push(stream_row(
+            &format!("precis stream {window}d/{open}d"),
+            &events,
+            &truth,
+            started.elapsed().as_secs_f64(),
+            format!("defaults, windows of {window} days, events open {open} days after their last article"),
+        ));
+    }
+    if let Some(size) = scale {
+        rows.push(scale_row(&represented, &truth, &days, size, &defaults)?);
+    }
+
     // The anchors' input: the mean of each article's sentence vectors, in feed order.
     let found = sentences(&feed.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>());
     let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
@@ -217,4 +243,83 @@ fn peak_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// A result row: B-cubed, adjusted Rand index, stories, seconds and peak memory so far.
+fn stream_row(name: &str, events: &[usize], truth: &[usize], seconds: f64, note: String) -> serde_json::Value {
+    let (p, r, f) = bcubed(events, truth);
+    let wrap = |x: &[usize]| x.iter().map(|&v| Some(v)).collect::<Vec<_>>();
+    let ari = adjusted_rand_index(&wrap(events), &wrap(truth));
+    let stories = events.iter().copied().collect::<std::collections::HashSet<_>>().len();
+    json!({"method": name, "precision": p, "recall": r, "f1": f, "ari": ari, "stories": stories,
+        "seconds": seconds, "peak_mib": peak_mib(), "note": note})
+}
+
+/// A large feed from the dev feed: `size` articles, each a dev article of replica `r` whose day is
+/// shifted by `r / 2`, whose vector is perturbed (each component by up to ±0.02) and whose words
+/// are reworded (a tenth dropped; half the vocabulary, the same half for all, made specific to the
+/// replica, as names and places of a different event would be). Each (set, replica) is one true
+/// event. Grouped as a stream (windows of 1 day, events open 30 days); measures articles per
+/// second of grouping (the embedding is not part of it: see the lead embedding's time per article)
+/// and the articles held at most.
+fn scale_row(
+    feed: &Feed,
+    truth: &[usize],
+    days: &[i64],
+    size: usize,
+    params: &EventValidParams,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    use rand::Rng;
+    use std::hash::{Hash, Hasher};
+    let n = truth.len();
+    let replicas = size.div_ceil(n);
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED);
+    let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(replicas * n);
+    for r in 0..replicas {
+        for a in 0..n {
+            order.push((days[a] + (r / 2) as i64, r, a));
+        }
+    }
+    order.sort_unstable();
+    order.truncate(size);
+    let replica_terms = |terms: &[String], r: usize, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| -> Vec<String> {
+        terms
+            .iter()
+            .filter(|_| rng.random::<f32>() >= 0.1)
+            .map(|t| {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                t.hash(&mut hasher);
+                if hasher.finish() % 2 == 0 { format!("{t}~{r}") } else { t.clone() }
+            })
+            .collect()
+    };
+    let started = Instant::now();
+    let mut stream = params.stream(1, 30)?;
+    let mut closed = Vec::new();
+    let mut held = 0;
+    for (key, &(day, r, a)) in order.iter().enumerate() {
+        let vector: Vec<f32> = feed.vectors().row(a).iter().map(|v| v + rng.random_range(-0.02..0.02)).collect();
+        let terms = replica_terms(&feed.terms()[a], r, &mut rng);
+        closed.extend(stream.push(StreamArticle { key, day, vector, terms })?);
+        let (window, open) = stream.held();
+        held = held.max(window + open);
+    }
+    closed.extend(stream.finish()?);
+    let seconds = started.elapsed().as_secs_f64();
+    let mut events = vec![0; order.len()];
+    for (event, closed) in closed.iter().enumerate() {
+        closed.keys.iter().for_each(|&k| events[k] = event);
+    }
+    let synthetic_truth: Vec<usize> = order.iter().map(|&(_, r, a)| r * 1000 + truth[a]).collect();
+    let span = order.last().map_or(0, |l| l.0) - order.first().map_or(0, |f| f.0) + 1;
+    Ok(stream_row(
+        &format!("precis stream, {} articles", order.len()),
+        &events,
+        &synthetic_truth,
+        seconds,
+        format!(
+            "synthetic: {replicas} rewordings of the dev feed over {span} days; {:.0} articles/s; at most {held} articles held (window + open events)",
+            order.len() as f64 / seconds
+        ),
+    ))
 }

@@ -9,8 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use ndarray::Array2;
-use precis_cluster::EventValidParams;
+use ndarray::{Array2, ArrayView2};
+use precis_cluster::{ClosedEvent, EventStream, EventValidParams, StreamArticle};
 use precis_embed::Embedder;
 use precis_text::Document;
 
@@ -34,7 +34,15 @@ pub enum Error {
     /// Embedding failed.
     #[error(transparent)]
     Embed(#[from] Box<precis_embed::Error>),
-    /// Grouping failed (too many articles at once).
+    /// An article of a stream without a date it can be placed by.
+    #[error(
+        "article {id} has no date (YYYY-MM-DD or YYYYMMDD): grouping a feed as a stream needs one on every article"
+    )]
+    NoDate {
+        /// The article's id.
+        id: String,
+    },
+    /// Grouping failed (too many articles at once, or a stream out of date order).
     #[error(transparent)]
     Group(#[from] precis_cluster::Error),
 }
@@ -120,6 +128,16 @@ impl Feed {
         Ok(Self { documents, leads, vectors, terms })
     }
 
+    /// One unit vector per article: its lead sentences' embeddings, weighted towards the top.
+    pub fn vectors(&self) -> ndarray::ArrayView2<'_, f32> {
+        self.vectors.view()
+    }
+
+    /// Each article's content words (stemmed, function words left out).
+    pub fn terms(&self) -> &[Vec<String>] {
+        &self.terms
+    }
+
     /// The event of each article (in [`Feed::documents`] order), events numbered by their first
     /// article.
     pub fn events(&self, params: &EventValidParams) -> Result<Vec<usize>, Error> {
@@ -161,27 +179,124 @@ impl Feed {
             }
             members[event].push(article);
         }
-        let mut stories: Vec<Story> = members
-            .into_iter()
-            .map(|articles| {
-                let copies = find_copies(&documents, &articles);
-                let central = most_central(&vectors, &articles);
-                let label = documents[central]
-                    .headline()
-                    .map(str::to_string)
-                    .or_else(|| leads[central].first().cloned())
-                    .unwrap_or_else(|| documents[central].id.clone());
-                let dates = articles.iter().filter_map(|&a| documents[a].date.clone());
-                let (first_date, last_date) = (dates.clone().min(), dates.max());
-                Story { id: String::new(), label, articles, copies, first_date, last_date, summary: None }
-            })
-            .collect();
+        let mut stories: Vec<Story> =
+            members.into_iter().map(|articles| story(&documents, &leads, vectors.view(), articles)).collect();
         // Largest first, singletons last; ties keep canonical order (the sort is stable).
         stories.sort_by_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
         for (rank, story) in stories.iter_mut().enumerate() {
             story.id = format!("story-{}", rank + 1);
         }
         Ok(Stories { documents, stories })
+    }
+}
+
+/// A story of `articles` (indices into `documents`, oldest first): copies, label and dates; no id
+/// or summary yet.
+fn story(documents: &[Document], leads: &[Vec<String>], vectors: ArrayView2<f32>, articles: Vec<usize>) -> Story {
+    let copies = find_copies(documents, &articles);
+    let central = most_central(vectors, &articles);
+    let label = documents[central]
+        .headline()
+        .map(str::to_string)
+        .or_else(|| leads[central].first().cloned())
+        .unwrap_or_else(|| documents[central].id.clone());
+    let dates = articles.iter().filter_map(|&a| documents[a].date.clone());
+    let (first_date, last_date) = (dates.clone().min(), dates.max());
+    Story { id: String::new(), label, articles, copies, first_date, last_date, summary: None }
+}
+
+/// A feed grouped as it streams in, for feeds too large to hold: articles must come in date order
+/// (a day at a time, in any order within it) and each story is handed back once it closes, so
+/// memory holds only the open window. See [`precis_cluster::EventStream`] for how grouping
+/// differs from [`Feed::into_stories`], which sees the whole feed at once.
+pub struct StoryStream<'a> {
+    embedder: &'a Embedder,
+    events: EventStream,
+    held: HashMap<usize, (Document, Vec<String>, Vec<f32>)>,
+    next_key: usize,
+    next_story: usize,
+}
+
+impl<'a> StoryStream<'a> {
+    /// A stream grouping `window_days` days at a time, closing a story `open_days` after its last
+    /// article.
+    pub fn new(
+        embedder: &'a Embedder,
+        params: &EventValidParams,
+        window_days: u32,
+        open_days: u32,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            embedder,
+            events: params.stream(window_days, open_days)?,
+            held: HashMap::new(),
+            next_key: 0,
+            next_story: 1,
+        })
+    }
+
+    /// Adds an article (it must have a date, see [`day_number`]); returns the stories it closed.
+    pub fn push(&mut self, document: Document) -> Result<Stories, Error> {
+        let day =
+            document.date.as_deref().and_then(day_number).ok_or_else(|| Error::NoDate { id: document.id.clone() })?;
+        let leads = lead_texts(std::slice::from_ref(&document));
+        let vector = embed_leads(self.embedder, &leads, |_, _| {})?.row(0).to_vec();
+        let terms = content_words(&document.text);
+        let key = self.next_key;
+        self.next_key += 1;
+        let lead = leads.into_iter().next().unwrap_or_default();
+        self.held.insert(key, (document, lead, vector.clone()));
+        let closed = self.events.push(StreamArticle { key, day, vector, terms })?;
+        Ok(self.stories(closed))
+    }
+
+    /// Groups what is left and hands back every remaining story.
+    pub fn finish(mut self) -> Result<Stories, Error> {
+        let closed = self.events.finish()?;
+        Ok(self.stories(closed))
+    }
+
+    /// Articles held in memory: the window being filled and the open stories.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Articles pushed so far.
+    pub fn pushed(&self) -> usize {
+        self.next_key
+    }
+
+    /// The closed events as stories, their documents released from the stream.
+    fn stories(&mut self, closed: Vec<ClosedEvent>) -> Stories {
+        let mut documents = Vec::new();
+        let mut leads = Vec::new();
+        let mut rows = Vec::new();
+        let mut stories = Vec::with_capacity(closed.len());
+        let mut grouped = Vec::with_capacity(closed.len());
+        for event in closed {
+            let mut articles = Vec::with_capacity(event.keys.len());
+            for key in event.keys {
+                let (document, lead, vector) = self.held.remove(&key).expect("every key is held until it closes");
+                articles.push(documents.len());
+                documents.push(document);
+                leads.push(lead);
+                rows.push(vector);
+            }
+            grouped.push(articles);
+        }
+        let dim = rows.first().map_or(0, Vec::len);
+        let vectors = Array2::from_shape_vec((rows.len(), dim), rows.concat()).expect("vectors of one model");
+        for mut articles in grouped {
+            // Oldest first, as in a story of the whole feed.
+            articles.sort_by(|&a, &b| {
+                (&documents[a].date, &documents[a].text).cmp(&(&documents[b].date, &documents[b].text))
+            });
+            let mut story = story(&documents, &leads, vectors.view(), articles);
+            story.id = format!("story-{}", self.next_story);
+            self.next_story += 1;
+            stories.push(story);
+        }
+        Stories { documents, stories }
     }
 }
 
@@ -197,6 +312,38 @@ impl Stories {
             progress(done + 1, total);
         }
     }
+}
+
+/// The day number (days since 1970-01-01) of a date given as `YYYYMMDD` or starting
+/// `YYYY-MM-DD` (ISO 8601, as in `2024-05-17T09:30:00Z`); `None` for anything else.
+///
+/// ```
+/// use precis::stories::day_number;
+/// assert_eq!(day_number("1970-01-02"), Some(1));
+/// assert_eq!(day_number("19981017"), day_number("1998-10-17T23:59:00Z"));
+/// assert_eq!(day_number("2024-02-30"), None);
+/// assert_eq!(day_number("yesterday"), None);
+/// ```
+pub fn day_number(date: &str) -> Option<i64> {
+    let digits: String = date.trim().chars().take(10).filter(|c| *c != '-').collect();
+    let compact = date.trim().len() >= 8 && date.trim().as_bytes()[4].is_ascii_digit();
+    let digits = if compact { date.trim().get(..8)?.to_string() } else { digits };
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (digits[..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..].parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 /// The first [`LEAD_SENTENCES`] story sentences of each document; a document whose text is all
@@ -260,7 +407,7 @@ fn content_words(text: &str) -> Vec<String> {
 }
 
 /// The article whose vector is closest to the story's mean (the first such on a tie).
-fn most_central(vectors: &Array2<f32>, articles: &[usize]) -> usize {
+fn most_central(vectors: ArrayView2<f32>, articles: &[usize]) -> usize {
     let mut mean = vec![0f32; vectors.ncols()];
     for &a in articles {
         mean.iter_mut().zip(vectors.row(a)).for_each(|(m, v)| *m += v);

@@ -251,6 +251,9 @@ pub fn summarize(global: &Global, args: &SummarizeArgs) -> anyhow::Result<()> {
 pub fn stories(global: &Global, args: &StoriesArgs) -> anyhow::Result<()> {
     let (config, events) = args.config()?;
     refuse_inputs_as_outputs(&args.input.inputs, &[args.output.as_deref().unwrap_or(Path::new("-"))])?;
+    if let Some(window_days) = args.window_days {
+        return stories_stream(global, args, config, &events, window_days);
+    }
     let documents = args.input.load()?;
     let mut output = Output::open(args.output.as_deref(), false)?;
     let pipeline = global.pipeline(config)?;
@@ -277,6 +280,79 @@ pub fn stories(global: &Global, args: &StoriesArgs) -> anyhow::Result<()> {
         StoriesFormat::Csv => report.write_csv(&mut output)?,
         StoriesFormat::Html => report.write_html(&mut output)?,
     }
+    output.finish()
+}
+
+/// `precis stories --window-days N`: the feed read one article at a time, stories written as they
+/// close.
+fn stories_stream(
+    global: &Global,
+    args: &StoriesArgs,
+    config: Config,
+    events: &precis_cluster::EventValidParams,
+    window_days: u32,
+) -> anyhow::Result<()> {
+    if matches!(args.format, StoriesFormat::Json | StoriesFormat::Html) {
+        return Err(
+            UsageError::new("--window-days writes stories as they close: use --format jsonl, csv or text").into()
+        );
+    }
+    let mut output = Output::open(args.output.as_deref(), false)?;
+    let pipeline = global.pipeline(config)?;
+    let mut stream = precis::stories::StoryStream::new(pipeline.embedder(), events, window_days, args.open_days)?;
+    let bar = global.bar(0, "articles");
+    let mut first = true;
+    let mut write = |mut stories: precis::stories::Stories, output: &mut Output| -> anyhow::Result<()> {
+        if !args.no_summaries {
+            stories.summarize(&pipeline, |_, _| {});
+        }
+        let report = precis::report::StoriesReport::new(&stories);
+        match args.format {
+            StoriesFormat::Jsonl => report.write_jsonl(output)?,
+            StoriesFormat::Csv => report.write_csv_rows(output, first)?,
+            _ => report.write_stories_text(output)?,
+        }
+        first = false;
+        Ok(())
+    };
+    let options = args.input.read_options();
+    for input in &args.input.inputs {
+        let jsonl = match args.input.input_format {
+            precis_text::InputFormat::Jsonl => true,
+            precis_text::InputFormat::Auto => {
+                input.extension().is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
+            }
+            _ => false,
+        };
+        let documents: Box<dyn Iterator<Item = Result<precis_text::Document, precis_text::Error>>> = if jsonl {
+            Box::new(precis_text::read_numbered_documents(input, &options)?.map(|r| r.map(|(_, d)| d)))
+        } else {
+            let loaded =
+                precis_text::read_documents(std::slice::from_ref(input), args.input.input_format, &options, false)?;
+            Box::new(loaded.documents.into_iter().map(Ok))
+        };
+        for document in documents {
+            let document = match document {
+                Ok(document) => document,
+                Err(e @ precis_text::Error::BadRecord { .. }) if args.input.skip_bad => {
+                    eprintln!("warning: skipped {e}");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let closed = stream.push(document)?;
+            bar.inc(1);
+            if !closed.stories.is_empty() {
+                write(closed, &mut output)?;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if stream.pushed() == 0 {
+        return Err(precis::stories::Error::NoArticles.into());
+    }
+    let rest = stream.finish()?;
+    write(rest, &mut output)?;
     output.finish()
 }
 

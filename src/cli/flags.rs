@@ -79,7 +79,7 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Group a feed of articles into stories (events), and summarize each with its sources.
     #[command(
-        after_help = "Input: folders, files (.txt, .md, .html) or JSON lines of articles {\"id\", \"text\", \"title\"?, \"source\"?, \"date\"?, \"url\"?}.\nArticles that fit no story are listed alone; reprints of one article are linked and counted once.\n\nExamples:\n  precis stories feed.jsonl --format jsonl -o stories.jsonl   # one document set per story\n  precis stories articles/ --format html -o stories.html\n  precis stories feed.jsonl --no-summaries --format csv        # grouping only, one row per article"
+        after_help = "Input: folders, files (.txt, .md, .html) or JSON lines of articles {\"id\", \"text\", \"title\"?, \"source\"?, \"date\"?, \"url\"?}.\nArticles that fit no story are listed alone; reprints of one article are linked and counted once.\n\nExamples:\n  precis stories feed.jsonl --format jsonl -o stories.jsonl   # one document set per story\n  precis stories articles/ --format html -o stories.html\n  precis stories feed.jsonl --no-summaries --format csv        # grouping only, one row per article\n  precis stories archive.jsonl --window-days 1 --format jsonl -o stories.jsonl   # date-sorted, any size"
     )]
     Stories(StoriesArgs),
     /// Train the content model of the `learned` strategy on document sets with reference summaries.
@@ -219,6 +219,13 @@ pub struct StoriesArgs {
     /// Share of the embedding cosine in that blend (the rest: TF-IDF cosine of the words), in [0, 1].
     #[arg(long, default_value_t = EventParams::DEFAULT_EMBEDDING_WEIGHT, value_name = "W", allow_negative_numbers = true)]
     pub embedding_weight: f32,
+    /// Group a feed too large to hold as a stream, N days at a time: articles must come in date
+    /// order and each needs a date; stories are written as they close (formats jsonl, csv, text).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub window_days: Option<u32>,
+    /// With --window-days: a story closes this many days after its last article.
+    #[arg(long, value_name = "N", default_value_t = 30, requires = "window_days", value_parser = clap::value_parser!(u32).range(1..))]
+    pub open_days: u32,
     /// Group only: no per-story summaries (summarize the jsonl output later with `precis batch`).
     #[arg(long)]
     pub no_summaries: bool,

@@ -102,8 +102,16 @@ impl<'a> StoriesReport<'a> {
     /// One row per article: story, role (article, copy or singleton), id, title, source, date,
     /// url, copy_of, and the story's label.
     pub fn write_csv(&self, out: &mut impl Write) -> Result<(), WriteError> {
+        self.write_csv_rows(out, true)
+    }
+
+    /// The rows of [`StoriesReport::write_csv`], with the header line or without it (for stories
+    /// written in parts as a stream closes them).
+    pub fn write_csv_rows(&self, out: &mut impl Write, header: bool) -> Result<(), WriteError> {
         let mut csv = csv::Writer::from_writer(out);
-        csv.write_record(["story", "role", "id", "title", "source", "date", "url", "copy_of", "story_label"])?;
+        if header {
+            csv.write_record(["story", "role", "id", "title", "source", "date", "url", "copy_of", "story_label"])?;
+        }
         for story in &self.stories.stories {
             for &article in &story.articles {
                 let d = &self.stories.documents[article];
@@ -155,7 +163,12 @@ impl<'a> StoriesReport<'a> {
             self.stories.documents.len(),
             stories.len() - singletons
         )?;
-        for story in stories {
+        self.write_stories_text(out)
+    }
+
+    /// The stories of [`StoriesReport::write_text`] without its count line.
+    pub fn write_stories_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
+        for story in &self.stories.stories {
             let size = story.distinct().count();
             let articles = if size == 1 { "article".to_string() } else { format!("{size} articles") };
             writeln!(out, "{} · {} ({articles}{})", story.id, story.label, Self::span(story))?;

@@ -32,10 +32,12 @@ Tasks:
                        toolkit wheels (fetched via pip into ~/.cache/precis/cuda-13.0); no GPU or
                        system toolkit needed; prints how to run it on the GPU machine
   eval                 every summary strategy on the shared DUC 2003 dev set, ROUGE at 100 words
-  eval-stories         event grouping (`precis stories`) on the shared DUC 2003 documents
+  eval-stories [--scale N]
+                       event grouping (`precis stories`) on the shared DUC 2003 documents
                        shuffled into one feed, scored against the 30 sets (B-cubed, ARI), with
                        cross-validated settings and two anchors on the same vectors: BERTopic and
-                       scikit-learn agglomerative (its Python environment in ~/.cache/precis/stories)
+                       scikit-learn agglomerative (its Python environment in ~/.cache/precis/stories);
+                       the same feed as a stream; --scale N: also a synthetic feed of N articles
   train-summarizer     retrain the content model of `--strategy learned` on the shared DUC 2003
                        dev set (`precis train`): writes crates/summarize/model/content-model.json,
                        the cross-validated summaries of every strategy under target/train/, and
@@ -73,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         "build-cuda" => cuda::run(&root, &rest),
         "bench-spark" => spark::run(&root, &rest),
         "golden" => golden::run(&root, &rest),
-        "eval-stories" => stories::run(&root),
+        "eval-stories" => stories::run(&root, &rest),
         "train-summarizer" => {
             let mut args = vec!["run", "--quiet", "--release", "--bin", "precis", "--", "train"];
             args.extend(["../shared/data/duc2003_task2.jsonl", "-o", "crates/summarize/model/content-model.json"]);

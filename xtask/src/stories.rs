@@ -15,10 +15,18 @@ const PACKAGES: &[&str] = &["numpy", "scikit-learn", "umap-learn", "hdbscan", "p
 const BERTOPIC: &str = "bertopic==0.17.4";
 const ANCHORS: [&str; 3] = ["bertopic", "bertopic-min3", "agglomerative"];
 
-pub fn run(root: &Path) -> anyhow::Result<()> {
+pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let scale = match args {
+        [] => None,
+        [flag, n] if flag == "--scale" => Some(n.clone()),
+        _ => anyhow::bail!("usage: cargo xtask eval-stories [--scale N]"),
+    };
     let out = root.join("target/eval-stories");
     crate::cargo(root, &["run", "--quiet", "--release", "--bin", "precis", "--", "model", "fetch", "minilm"])?;
-    crate::cargo(root, &["run", "--quiet", "--release", "--example", "stories", "--"])?;
+    let mut example = vec!["run", "--quiet", "--release", "--example", "stories", "--"];
+    example.extend(["../shared/data/duc2003_task2.jsonl", "target/eval-stories"]);
+    example.extend(scale.as_deref());
+    crate::cargo(root, &example)?;
     let python = venv()?;
     let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("precis.json"))?)?;
     let mut rows: Vec<Value> = report["rows"].as_array().context("rows")?.clone();

@@ -8,14 +8,15 @@
 //! their sums: for unit vectors, the mean pairwise cosine of two groups is the dot product of their
 //! sums divided by both sizes. So each open event keeps the sum of its articles' embeddings and of
 //! their TF-IDF word vectors, not the articles. Two differences from grouping the whole feed at
-//! once: word weights (idf) come from each article's own window, and two open events never merge.
+//! once: word weights (idf) come from the articles held when an article arrives (its window and
+//! the open events), and two open events never merge.
 
 use std::collections::HashMap;
 
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, tfidf, vocabulary};
+use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, idf};
 
 /// One article of a feed: a caller's key, its day (any day count, e.g. days since 1970), its
 /// embedding and content words.
@@ -44,6 +45,8 @@ struct OpenEvent {
     last_day: i64,
     vector_sum: Vec<f32>,
     words_sum: HashMap<String, f64>,
+    /// How many of its articles hold each word: what closing it takes off the stream's counts.
+    df: HashMap<String, usize>,
 }
 
 /// Groups a date-ordered feed window by window; see the module documentation.
@@ -72,6 +75,9 @@ pub struct EventStream {
     window_start: Option<i64>,
     pending: Vec<StreamArticle>,
     open: Vec<OpenEvent>,
+    /// Articles held in open events holding each word.
+    df: HashMap<String, usize>,
+    held_articles: usize,
 }
 
 impl EventValidParams {
@@ -88,6 +94,8 @@ impl EventValidParams {
             window_start: None,
             pending: Vec::new(),
             open: Vec::new(),
+            df: HashMap::new(),
+            held_articles: 0,
         })
     }
 }
@@ -113,8 +121,8 @@ impl EventStream {
         Ok(closed)
     }
 
-    /// Groups what is left and closes every event.
-    pub fn finish(mut self) -> Result<Vec<ClosedEvent>> {
+    /// Groups what is left and closes every event; the stream can go on afterwards (with later days).
+    pub fn finish(&mut self) -> Result<Vec<ClosedEvent>> {
         self.flush()?;
         Ok(self.close_before(i64::MAX))
     }
@@ -128,6 +136,17 @@ impl EventStream {
         let (closed, open): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.open).into_iter().partition(|e| e.last_day < day);
         self.open = open;
+        for event in &closed {
+            self.held_articles -= event.keys.len();
+            for (word, n) in &event.df {
+                if let Some(count) = self.df.get_mut(word) {
+                    *count -= n;
+                    if *count == 0 {
+                        self.df.remove(word);
+                    }
+                }
+            }
+        }
         closed.into_iter().map(|e| ClosedEvent { keys: e.keys }).collect()
     }
 
@@ -153,11 +172,39 @@ impl EventStream {
         }
         let vectors = Array2::from_shape_vec((articles.len(), dim), flat).expect("rows of equal length");
         let unit = crate::clustering::unit_rows(vectors.view(), &vec![0; articles.len()])?;
-        let terms: Vec<Vec<String>> = articles.iter().map(|a| a.terms.clone()).collect();
-        // Every word counts here, even one found in a single article of the window: it may be
-        // what links that article to an open event.
-        let words = tfidf(&terms, 1);
-        let names = vocabulary(&terms, 1);
+        // Word weights: idf over every article held (this window and the open events), so that
+        // a word common in the news of the period weighs little however small the window. Every
+        // word counts, even one found once: it may be what links an article to an open event.
+        let counts: Vec<HashMap<&str, usize>> = articles
+            .iter()
+            .map(|a| {
+                let mut tf = HashMap::new();
+                a.terms.iter().for_each(|t| *tf.entry(t.as_str()).or_insert(0) += 1);
+                tf
+            })
+            .collect();
+        for tf in &counts {
+            for &word in tf.keys() {
+                *self.df.entry(word.to_string()).or_insert(0) += 1;
+            }
+        }
+        self.held_articles += articles.len();
+        let mut names: Vec<&str> = counts.iter().flat_map(|tf| tf.keys().copied()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let id: HashMap<&str, usize> = names.iter().enumerate().map(|(i, &w)| (w, i)).collect();
+        let held = self.held_articles as f64;
+        let words: Vec<Vec<(usize, f64)>> = counts
+            .iter()
+            .map(|tf| {
+                let mut row: Vec<(usize, f64)> =
+                    tf.iter().map(|(&w, &c)| (id[w], (1.0 + (c as f64).ln()) * idf(held, self.df[w]))).collect();
+                row.sort_unstable_by_key(|&(t, _)| t);
+                let norm = row.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+                row.iter_mut().for_each(|(_, w)| *w /= norm.max(f64::MIN_POSITIVE));
+                row
+            })
+            .collect();
         let groups = self.params.link(unit.view(), &words);
 
         // Each window group as sums, in order of its first article.
@@ -168,6 +215,7 @@ impl EventStream {
                 last_day: i64::MIN,
                 vector_sum: vec![0.0; dim],
                 words_sum: HashMap::new(),
+                df: HashMap::new(),
             })
             .collect();
         for (i, &g) in groups.iter().enumerate() {
@@ -176,7 +224,10 @@ impl EventStream {
             sum.last_day = sum.last_day.max(articles[i].day);
             sum.vector_sum.iter_mut().zip(unit.row(i)).for_each(|(s, v)| *s += v);
             for &(t, w) in &words[i] {
-                *sum.words_sum.entry(names[t].clone()).or_insert(0.0) += w;
+                *sum.words_sum.entry(names[t].to_string()).or_insert(0.0) += w;
+            }
+            for &word in counts[i].keys() {
+                *sum.df.entry(word.to_string()).or_insert(0) += 1;
             }
         }
 
@@ -220,6 +271,9 @@ impl EventStream {
                     event.vector_sum.iter_mut().zip(&group.vector_sum).for_each(|(s, v)| *s += v);
                     for (word, w) in group.words_sum {
                         *event.words_sum.entry(word).or_insert(0.0) += w;
+                    }
+                    for (word, n) in group.df {
+                        *event.df.entry(word).or_insert(0) += n;
                     }
                 }
                 None => self.open.push(group),

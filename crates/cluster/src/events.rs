@@ -188,7 +188,7 @@ impl EventValidParams {
 /// Sparse unit TF-IDF vectors, `(term, weight)` sorted by term: sublinear term frequency
 /// (1 + ln tf) times smoothed idf (ln((1 + n) / (1 + df)) + 1), as scikit-learn's
 /// `TfidfVectorizer(sublinear_tf=True, min_df=min_df)` computes it. Term ids index the sorted
-/// vocabulary of the words kept; [`vocabulary`] gives it back.
+/// vocabulary of the words kept.
 pub(crate) fn tfidf(terms: &[Vec<String>], min_df: usize) -> Vec<Vec<(usize, f64)>> {
     let mut counts: Vec<HashMap<&str, usize>> = Vec::with_capacity(terms.len());
     let mut df: HashMap<&str, usize> = HashMap::new();
@@ -210,10 +210,7 @@ pub(crate) fn tfidf(terms: &[Vec<String>], min_df: usize) -> Vec<Vec<(usize, f64
         .map(|tf| {
             let mut row: Vec<(usize, f64)> = tf
                 .into_iter()
-                .filter_map(|(w, c)| {
-                    let idf = ((1.0 + n) / (1.0 + df[w] as f64)).ln() + 1.0;
-                    id.get(w).map(|&t| (t, (1.0 + (c as f64).ln()) * idf))
-                })
+                .filter_map(|(w, c)| id.get(w).map(|&t| (t, (1.0 + (c as f64).ln()) * idf(n, df[w]))))
                 .collect();
             row.sort_unstable_by_key(|&(t, _)| t);
             let norm = row.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
@@ -232,16 +229,10 @@ fn vocabulary_of<'a>(df: &HashMap<&'a str, usize>, min_df: usize) -> Vec<&'a str
     words
 }
 
-/// The vocabulary [`tfidf`] numbers its terms by, for the same `terms` and `min_df`.
-pub(crate) fn vocabulary(terms: &[Vec<String>], min_df: usize) -> Vec<String> {
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for words in terms {
-        let distinct: std::collections::HashSet<&str> = words.iter().map(String::as_str).collect();
-        for w in distinct {
-            *df.entry(w).or_insert(0) += 1;
-        }
-    }
-    vocabulary_of(&df, min_df).into_iter().map(String::from).collect()
+/// Smoothed inverse document frequency of a word found in `df` of `n` articles, as
+/// scikit-learn's.
+pub(crate) fn idf(n: f64, df: usize) -> f64 {
+    ((1.0 + n) / (1.0 + df as f64)).ln() + 1.0
 }
 
 /// For each term, the articles holding it with their weights, in article order.

@@ -88,6 +88,29 @@ pub fn read_numbered_document_sets(
     }))
 }
 
+/// Streams the documents of a JSON-lines input in bounded memory: each line a document, or a
+/// set whose documents come out one by one with ids `set/doc`. Each item is a document with its
+/// 1-based line number, or the error of its line.
+pub fn read_numbered_documents(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<impl Iterator<Item = Result<(usize, Document)>> + use<>> {
+    Ok(read_records(path, options)?.flat_map(|record| -> Vec<Result<(usize, Document)>> {
+        match record {
+            Ok((line, Record::Document(doc))) => vec![Ok((line, doc))],
+            Ok((line, Record::Set(set))) => set
+                .docs
+                .into_iter()
+                .map(|mut doc| {
+                    doc.id = format!("{}/{}", set.id, doc.id);
+                    Ok((line, doc))
+                })
+                .collect(),
+            Err(e) => vec![Err(e)],
+        }
+    }))
+}
+
 /// Non-blank lines of a file or stdin with 1-based numbers, decoded strictly (or lossily).
 ///
 /// Memory is bounded by `options.max_bytes`: a longer line is never held whole. Its bytes are

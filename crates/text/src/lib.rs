@@ -34,7 +34,7 @@ pub use clean::{Cleaned, Dropped, Kept, Rule, clean, ends_sentence};
 pub use document::{Document, DocumentSet, InputFormat, Loaded, read_documents};
 pub use error::{Error, Result};
 pub use html::{MAX_HTML_DEPTH, html_depth, html_title, html_to_text};
-pub use jsonl::{read_document_sets, read_numbered_document_sets};
+pub use jsonl::{read_document_sets, read_numbered_document_sets, read_numbered_documents};
 pub use segment::{MAX_SENTENCE_WORDS, Sentence, segment, sentences};
 pub use source::{Line, ReadOptions, decode, lines, read_bytes, read_text};
 pub use span::Span;
