@@ -187,3 +187,47 @@ fn bad_input_fails_with_one_line_and_loses_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("--similarity"));
 }
+
+#[test]
+fn a_date_sorted_feed_streams_and_an_unsorted_one_is_refused() {
+    model_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let mut articles = dev_articles(&["d31013t", "d31022t"]);
+    articles.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
+    let feed = dir.path().join("sorted.jsonl");
+    write_jsonl(&feed, &articles);
+    let out =
+        ok(precis().arg("stories").arg(&feed).args(["--window-days", "1", "--no-summaries", "--format", "jsonl"]));
+    let stories = json_lines(&out);
+    let mut ids: Vec<&str> =
+        stories.iter().flat_map(|s| s["docs"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap())).collect();
+    ids.sort();
+    let mut expected: Vec<&str> = articles.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "every article in exactly one story");
+    let ids: Vec<&str> = stories.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids[0], "story-1");
+    // The two events come out as two stories (copies aside, nothing else).
+    assert!(stories.iter().filter(|s| s["size"].as_u64().unwrap() >= 5).count() == 2, "{ids:?}");
+
+    articles.swap(0, articles.len() - 1);
+    let unsorted = dir.path().join("unsorted.jsonl");
+    write_jsonl(&unsorted, &articles);
+    let out = run(precis()
+        .arg("stories")
+        .arg(&unsorted)
+        .args(["--window-days", "1", "-o"])
+        .arg(dir.path().join("out.jsonl")));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("sort the feed by date") && err.trim_end().lines().count() == 1, "{err}");
+    assert!(!dir.path().join("out.jsonl").exists(), "a failed run left a partial output");
+
+    let undated = dir.path().join("undated.jsonl");
+    std::fs::write(&undated, "{\"id\": \"x\", \"text\": \"A storm hit the coast on Monday.\"}\n").unwrap();
+    let err =
+        String::from_utf8(run(precis().arg("stories").arg(&undated).args(["--window-days", "1"])).stderr).unwrap();
+    assert!(err.contains("article x has no date"), "{err}");
+    let out = run(precis().arg("stories").arg(&feed).args(["--window-days", "1", "--format", "html"]));
+    assert_eq!(out.status.code(), Some(2));
+}
