@@ -276,9 +276,7 @@ fn scale_row(
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED);
     let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(replicas * n);
     for r in 0..replicas {
-        for a in 0..n {
-            order.push((days[a] + r as i64, r, a));
-        }
+        order.extend(days.iter().enumerate().map(|(a, &day)| (day + r as i64, r, a)));
     }
     order.sort_unstable();
     order.truncate(size);

@@ -210,7 +210,8 @@ fn a_date_sorted_feed_streams_and_an_unsorted_one_is_refused() {
     // The two events come out as two stories (copies aside, nothing else).
     assert!(stories.iter().filter(|s| s["size"].as_u64().unwrap() >= 5).count() == 2, "{ids:?}");
 
-    articles.swap(0, articles.len() - 1);
+    let last = articles.len() - 1;
+    articles.swap(0, last);
     let unsorted = dir.path().join("unsorted.jsonl");
     write_jsonl(&unsorted, &articles);
     let out = run(precis()
