@@ -216,6 +216,12 @@ impl<'a> SummaryReport<'a> {
         &self.outcome.documents[doc].id
     }
 
+    /// A document as people name it in text output: its outlet when known, else its id.
+    fn source_name(&self, doc: usize) -> &str {
+        let d = &self.outcome.documents[doc];
+        d.outlet().unwrap_or(&d.id)
+    }
+
     fn sentence_json(&self, selected: &precis_summarize::Selected) -> serde_json::Value {
         let o = self.outcome;
         let support: Vec<serde_json::Value> = selected
@@ -330,7 +336,7 @@ impl<'a> SummaryReport<'a> {
     /// documents name them, else their ids).
     pub fn write_summary_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let o = self.outcome;
-        let name = |doc: usize| o.documents[doc].outlet().unwrap_or(&o.documents[doc].id);
+        let name = |doc: usize| self.source_name(doc);
         for selected in &o.summary.sentences {
             let mut sources = vec![name(selected.doc)];
             sources.extend(selected.support.iter().map(|s| name(s.doc)));
@@ -358,7 +364,7 @@ impl<'a> SummaryReport<'a> {
             writeln!(out, "\nWhat only one source says:")?;
             for group in &agreement.single_source {
                 let sentence = &o.sentences[group.sentence];
-                writeln!(out, "  - [{}] {}", self.doc_id(sentence.doc), sentence.text)?;
+                writeln!(out, "  - [{}] {}", self.source_name(sentence.doc), sentence.text)?;
             }
         }
         Ok(())
