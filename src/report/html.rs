@@ -43,7 +43,7 @@ pub fn write_html(outcome: &Outcome, out: &mut impl Write) -> Result<(), WriteEr
     // The data the script needs; `</` is escaped so no text can close the script element.
     let data = serde_json::json!({
         "n_sources": summary.n_sources,
-        "documents": docs.iter().map(|d| serde_json::json!({"id": d.id})).collect::<Vec<_>>(),
+        "documents": docs.iter().map(|d| serde_json::json!({"id": d.outlet().unwrap_or(&d.id)})).collect::<Vec<_>>(),
         "sentences": outcome.sentences.iter().map(|s| serde_json::json!({"doc": s.doc, "text": s.text})).collect::<Vec<_>>(),
         "summary": summary.sentences.iter().map(|s| serde_json::json!({
             "sentence": s.sentence, "reported_by": s.reported_by,
@@ -101,8 +101,11 @@ pub fn write_html(outcome: &Outcome, out: &mut impl Write) -> Result<(), WriteEr
         .enumerate()
         .map(|(i, d)| {
             let n = outcome.sentences.iter().filter(|s| s.doc == i).count();
-            let extra: Vec<String> =
-                [&d.title, &d.source, &d.date, &d.url].iter().filter_map(|v| v.as_ref()).map(|v| escape(v)).collect();
+            let extra: Vec<String> = [d.headline(), d.outlet(), d.date.as_deref(), d.url.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(escape)
+                .collect();
             format!(
                 "<li><b>{}</b> — {n} sentences{}</li>",
                 escape(&d.id),
@@ -154,7 +157,7 @@ fn map_svg(outcome: &Outcome, map: &ndarray::Array2<f32>) -> String {
             if chosen { " selected" } else { "" },
             if chosen { 7.0 } else { 4.5 },
             colour(outcome.clustering.labels[i]),
-            escape(&outcome.documents[sentence.doc].id),
+            escape(outcome.documents[sentence.doc].outlet().unwrap_or(&outcome.documents[sentence.doc].id)),
             escape(&sentence.text),
         );
     }
