@@ -6,7 +6,8 @@
 //!
 //! - [`text`]: reading inputs strictly (UTF-8, byte offsets in errors) and splitting them.
 //! - [`embed`]: sentence embeddings equal to sentence-transformers, on candle.
-//! - [`cluster`]: cross-source sentence clustering on cosine geometry.
+//! - [`cluster`]: cross-source sentence clustering on cosine geometry, and event grouping of
+//!   whole articles.
 //! - [`summarize`]: extractive selection with evidence, and ROUGE.
 //! - [`config`]: a run's settings, checked once, and the [`Pipeline`] they describe.
 //! - [`Pipeline`]: all of them in order for one document set.
@@ -14,7 +15,8 @@
 //! - [`report`]: the output schema (JSON, JSON lines, CSV, text) and the HTML page of results.
 //! - [`evaluate`]: ROUGE of system summaries against reference summaries.
 //! - [`train`]: a content model trained on reference summaries, cross-validated.
-//! - [`bench`]: batched inference measured per device, precision and batch size.
+//! - [`stories`]: a mixed feed grouped into stories (events), each summarized; also as a stream.
+//! - [`bench`](mod@bench): batched inference measured per device, precision and batch size.
 //!
 //! ```no_run
 //! let model = precis::embed::ModelStore::new("models").resolve("minilm")?;
