@@ -10,6 +10,10 @@
 //! - [`KMeansParams`]: spherical k-means with k given or chosen by silhouette.
 //! - [`DbscanParams`]: DBSCAN from linfa; leaves outliers unclustered.
 //!
+//! Whole articles are grouped into events by [`EventParams`] (average linkage on embedding and
+//! TF-IDF word cosines), at once or, for a date-ordered feed too large to hold, window by window
+//! with an [`EventStream`]. [`bcubed`] and [`adjusted_rand_index`] score a grouping.
+//!
 //! Parameters follow linfa: build `...Params`, `check()` them (via [`ParamGuard`], linfa's trait, re-exported) into
 //! `...ValidParams`, then `fit`. Results are deterministic, and clusters are numbered by
 //! decreasing size, so equal partitions print equally whatever the input order.
