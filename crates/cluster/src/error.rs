@@ -67,7 +67,7 @@ pub enum Error {
     },
     /// More articles than event grouping takes at once.
     #[error(
-        "{articles} articles are more than event grouping takes at once ({limit}): split the feed by date and run each part"
+        "{articles} articles are more than event grouping takes at once ({limit}): group the feed as a stream (precis stories --window-days 1), or split it by date"
     )]
     TooManyArticles {
         /// Articles given.
