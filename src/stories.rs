@@ -236,6 +236,8 @@ impl<'a> StoryStream<'a> {
     }
 
     /// Adds an article (it must have a date, see [`day_number`]); returns the stories it closed.
+    /// An article without a date or out of date order is an error and leaves the stream as it was,
+    /// so a caller may report it and go on.
     pub fn push(&mut self, document: Document) -> Result<Stories, Error> {
         let day =
             document.date.as_deref().and_then(day_number).ok_or_else(|| Error::NoDate { id: document.id.clone() })?;
@@ -246,8 +248,14 @@ impl<'a> StoryStream<'a> {
         self.next_key += 1;
         let lead = leads.into_iter().next().unwrap_or_default();
         self.held.insert(key, (document, lead, vector.clone()));
-        let closed = self.events.push(StreamArticle { key, day, vector, terms })?;
-        Ok(self.stories(closed))
+        match self.events.push(StreamArticle { key, day, vector, terms }) {
+            Ok(closed) => Ok(self.stories(closed)),
+            Err(e) => {
+                // Refused (out of date order): the stream goes on as if it had not come.
+                self.held.remove(&key);
+                Err(e.into())
+            }
+        }
     }
 
     /// Groups what is left and hands back every remaining story.

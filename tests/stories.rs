@@ -223,6 +223,27 @@ fn a_date_sorted_feed_streams_and_an_unsorted_one_is_refused() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("sort the feed by date") && err.trim_end().lines().count() == 1, "{err}");
     assert!(!dir.path().join("out.jsonl").exists(), "a failed run left a partial output");
+    // With --skip-bad an article that comes late is reported, and the rest grouped.
+    let mut late = articles.clone();
+    late.swap(0, last); // back in date order
+    let earliest = late.remove(0);
+    late.push(earliest);
+    let late_feed = dir.path().join("late.jsonl");
+    write_jsonl(&late_feed, &late);
+    let out = run(precis().arg("stories").arg(&late_feed).args([
+        "--window-days",
+        "1",
+        "--no-summaries",
+        "--skip-bad",
+        "--format",
+        "jsonl",
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("warning: skipped article").count(), 1, "{err}");
+    let grouped: usize =
+        json_lines(&String::from_utf8(out.stdout).unwrap()).iter().map(|s| s["docs"].as_array().unwrap().len()).sum();
+    assert_eq!(grouped, late.len() - 1);
 
     let undated = dir.path().join("undated.jsonl");
     std::fs::write(&undated, "{\"id\": \"x\", \"text\": \"A storm hit the coast on Monday.\"}\n").unwrap();

@@ -340,7 +340,17 @@ fn stories_stream(
                 }
                 Err(e) => return Err(e.into()),
             };
-            let closed = stream.push(document)?;
+            let id = document.id.clone();
+            let closed = match stream.push(document) {
+                Ok(closed) => closed,
+                Err(e @ (precis::stories::Error::NoDate { .. } | precis::stories::Error::Group(_)))
+                    if args.input.skip_bad =>
+                {
+                    eprintln!("warning: skipped article {id}: {e}");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             bar.inc(1);
             if !closed.stories.is_empty() {
                 write(closed, &mut output)?;

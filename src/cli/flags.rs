@@ -220,7 +220,8 @@ pub struct StoriesArgs {
     #[arg(long, default_value_t = EventParams::DEFAULT_EMBEDDING_WEIGHT, value_name = "W", allow_negative_numbers = true)]
     pub embedding_weight: f32,
     /// Group a feed too large to hold as a stream, N days at a time: articles must come in date
-    /// order and each needs a date; stories are written as they close (formats jsonl, csv, text).
+    /// order and each needs a date (with --skip-bad, one that has none or comes out of order is
+    /// reported and skipped); stories are written as they close (formats jsonl, csv, text).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub window_days: Option<u32>,
     /// With --window-days: a story closes this many days after its last article.
