@@ -329,17 +329,22 @@ impl Stories {
 /// use precis::stories::day_number;
 /// assert_eq!(day_number("1970-01-02"), Some(1));
 /// assert_eq!(day_number("19981017"), day_number("1998-10-17T23:59:00Z"));
-/// assert_eq!(day_number("2024-02-30"), None);
+/// assert_eq!(day_number("2024-02-29").zip(day_number("2024-03-01")).map(|(a, b)| b - a), Some(1));
+/// assert_eq!(day_number("2023-02-29"), None);
 /// assert_eq!(day_number("yesterday"), None);
 /// ```
 pub fn day_number(date: &str) -> Option<i64> {
-    let digits: String = date.trim().chars().take(10).filter(|c| *c != '-').collect();
-    let compact = date.trim().len() >= 8 && date.trim().as_bytes()[4].is_ascii_digit();
-    let digits = if compact { date.trim().get(..8)?.to_string() } else { digits };
-    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let date = date.trim();
+    let bytes = date.as_bytes();
+    let (year, month, day) = if bytes.len() >= 10 && bytes[4] == b'-' && bytes[7] == b'-' {
+        (date.get(..4)?, date.get(5..7)?, date.get(8..10)?)
+    } else if bytes.len() == 8 {
+        (date.get(..4)?, date.get(4..6)?, date.get(6..)?)
+    } else {
         return None;
-    }
-    let (y, m, d): (i64, i64, i64) = (digits[..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..].parse().ok()?);
+    };
+    let number = |s: &str| s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse::<i64>().ok()).flatten();
+    let (y, m, d) = (number(year)?, number(month)?, number(day)?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
