@@ -231,7 +231,50 @@ impl EventStream {
             }
         }
 
-        // Average linkage of each group with each open event, through an index of open words.
+        // Each window group joins the open event it is closest to, or opens one.
+        let joins = self.closest(&sums.iter().collect::<Vec<_>>(), |_, _| false);
+        let mut touched = Vec::new();
+        for (group, join) in sums.into_iter().zip(joins) {
+            match join {
+                Some(e) => {
+                    absorb(&mut self.open[e], group);
+                    touched.push(e);
+                }
+                None => {
+                    self.open.push(group);
+                    touched.push(self.open.len() - 1);
+                }
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        // An event that grew may now be as close to another open event as a window group would
+        // need to be to join it: merge those (a story seen first as two).
+        let grown: Vec<&OpenEvent> = touched.iter().map(|&e| &self.open[e]).collect();
+        let partners = self.closest(&grown, |g, e| touched[g] == e);
+        let mut into: Vec<usize> = (0..self.open.len()).collect();
+        for (&e, partner) in touched.iter().zip(partners) {
+            if let Some(p) = partner {
+                let (a, b) = (root(&mut into, e), root(&mut into, p));
+                into[a.max(b)] = a.min(b);
+            }
+        }
+        let mut merged: Vec<Option<OpenEvent>> = std::mem::take(&mut self.open).into_iter().map(Some).collect();
+        for e in (0..merged.len()).rev() {
+            let target = root(&mut into, e);
+            if target != e {
+                let event = merged[e].take().expect("merged once");
+                absorb(merged[target].as_mut().expect("targets come first"), event);
+            }
+        }
+        self.open = merged.into_iter().flatten().collect();
+        Ok(())
+    }
+
+    /// For each of `groups`, the open event it has the highest average linkage with, if that
+    /// reaches the threshold; pairs `(group, event)` for which `skip` holds are not considered.
+    /// Word dots go through an index of the open events' words.
+    fn closest(&self, groups: &[&OpenEvent], skip: impl Fn(usize, usize) -> bool) -> Vec<Option<usize>> {
         let mut index: HashMap<&str, Vec<(usize, f64)>> = HashMap::new();
         for (e, event) in self.open.iter().enumerate() {
             for (word, &w) in &event.words_sum {
@@ -240,47 +283,48 @@ impl EventStream {
         }
         let alpha = f64::from(self.params.embedding_weight());
         let threshold = f64::from(self.params.threshold());
-        let mut joins = Vec::with_capacity(sums.len());
-        for group in &sums {
-            let mut words_dot = vec![0f64; self.open.len()];
-            for (word, &w) in &group.words_sum {
-                for &(e, other) in index.get(word.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                    words_dot[e] += w * other;
-                }
-            }
-            let best = self
-                .open
-                .iter()
-                .enumerate()
-                .map(|(e, event)| {
-                    let pairs = (group.keys.len() * event.keys.len()) as f64;
-                    let vector_dot: f32 = group.vector_sum.iter().zip(&event.vector_sum).map(|(a, b)| a * b).sum();
-                    (e, (alpha * f64::from(vector_dot) + (1.0 - alpha) * words_dot[e]) / pairs)
-                })
-                .filter(|&(_, similarity)| similarity >= threshold)
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-            joins.push(best.map(|(e, _)| e));
-        }
-        drop(index);
-        for (group, join) in sums.into_iter().zip(joins) {
-            match join {
-                Some(e) => {
-                    let event = &mut self.open[e];
-                    event.keys.extend(group.keys);
-                    event.last_day = event.last_day.max(group.last_day);
-                    event.vector_sum.iter_mut().zip(&group.vector_sum).for_each(|(s, v)| *s += v);
-                    for (word, w) in group.words_sum {
-                        *event.words_sum.entry(word).or_insert(0.0) += w;
-                    }
-                    for (word, n) in group.df {
-                        *event.df.entry(word).or_insert(0) += n;
+        groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let mut words_dot = vec![0f64; self.open.len()];
+                for (word, &w) in &group.words_sum {
+                    for &(e, other) in index.get(word.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                        words_dot[e] += w * other;
                     }
                 }
-                None => self.open.push(group),
-            }
-        }
-        Ok(())
+                self.open
+                    .iter()
+                    .enumerate()
+                    .filter(|&(e, _)| !skip(g, e))
+                    .map(|(e, event)| {
+                        let pairs = (group.keys.len() * event.keys.len()) as f64;
+                        let vector_dot: f32 = group.vector_sum.iter().zip(&event.vector_sum).map(|(a, b)| a * b).sum();
+                        (e, (alpha * f64::from(vector_dot) + (1.0 - alpha) * words_dot[e]) / pairs)
+                    })
+                    .filter(|&(_, similarity)| similarity >= threshold)
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map(|(e, _)| e)
+            })
+            .collect()
     }
+}
+
+/// Adds `group`'s articles and sums to `event`.
+fn absorb(event: &mut OpenEvent, group: OpenEvent) {
+    event.keys.extend(group.keys);
+    event.last_day = event.last_day.max(group.last_day);
+    event.vector_sum.iter_mut().zip(&group.vector_sum).for_each(|(s, v)| *s += v);
+    for (word, w) in group.words_sum {
+        *event.words_sum.entry(word).or_insert(0.0) += w;
+    }
+    for (word, n) in group.df {
+        *event.df.entry(word).or_insert(0) += n;
+    }
+}
+
+fn root(parent: &mut [usize], i: usize) -> usize {
+    crate::agglomerative::root(parent, i)
 }
 
 #[cfg(test)]
