@@ -7,9 +7,10 @@
 //! the threshold, or opens an event of its own. Average linkage between two groups needs only
 //! their sums: for unit vectors, the mean pairwise cosine of two groups is the dot product of their
 //! sums divided by both sizes. So each open event keeps the sum of its articles' embeddings and of
-//! their TF-IDF word vectors, not the articles. Two differences from grouping the whole feed at
-//! once: word weights (idf) come from the articles held when an article arrives (its window and
-//! the open events), and two open events never merge.
+//! their TF-IDF word vectors, not the articles. An event that grew is then merged with an open
+//! event as close to it as a group would need to be to join. What differs from grouping the whole
+//! feed at once: word weights (idf) come from the articles held when an article arrives (its
+//! window and the open events), and groups once formed are not split again.
 
 use std::collections::HashMap;
 
