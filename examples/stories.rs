@@ -116,12 +116,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     );
 
-    // Every grid point once; folds then only choose among them.
+    // Every grid point grouped and scored per article once; folds then only choose among them.
     let mut grid = Vec::new();
     for &weight in &WEIGHTS {
         for &threshold in &THRESHOLDS {
             let params = EventParams::new().threshold(threshold).embedding_weight(weight).check()?;
-            grid.push((threshold, weight, represented.events(&params)?));
+            grid.push((threshold, weight, bcubed_per_point(&represented.events(&params)?, &truth)));
         }
     }
     let mut folds: Vec<usize> = (0..sets).map(|s| s % FOLDS).collect();
@@ -132,38 +132,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut chosen = Vec::new();
         for fold in 0..FOLDS {
             let held_out = |article: usize| folds[truth[article]] == fold;
-            let training_f1 = |events: &[usize]| {
-                let points = bcubed_per_point(events, &truth);
-                let train: Vec<_> = points.iter().enumerate().filter(|&(a, _)| !held_out(a)).map(|(_, x)| *x).collect();
-                let n = train.len() as f64;
-                let (p, r) = (train.iter().map(|x| x.0).sum::<f64>() / n, train.iter().map(|x| x.1).sum::<f64>() / n);
-                2.0 * p * r / (p + r)
+            let training_f1 = |points: &[(f64, f64)]| {
+                mean_f1(points.iter().enumerate().filter(|&(a, _)| !held_out(a)).map(|(_, x)| x)).2
             };
             let best = grid
                 .iter()
                 .filter(|(_, w, _)| weights.contains(w))
                 .max_by(|a, b| training_f1(&a.2).total_cmp(&training_f1(&b.2)))
                 .expect("a non-empty grid");
-            for (article, point) in bcubed_per_point(&best.2, &truth).into_iter().enumerate() {
+            for (article, point) in best.2.iter().enumerate() {
                 if held_out(article) {
-                    per_point[article] = point;
+                    per_point[article] = *point;
                 }
             }
             chosen.push(format!("{}/{}", best.0, best.1));
         }
-        let n = truth.len() as f64;
-        let p = per_point.iter().map(|x| x.0).sum::<f64>() / n;
-        let r = per_point.iter().map(|x| x.1).sum::<f64>() / n;
-        (p, r, 2.0 * p * r / (p + r), chosen)
+        let (p, r, f) = mean_f1(per_point.iter());
+        (p, r, f, chosen)
     };
     // In-sample, for the record: the best threshold of each weight on the whole feed.
     for &weight in &WEIGHTS {
-        let (threshold, _, events) = grid
+        let (threshold, _, points) = grid
             .iter()
             .filter(|(_, w, _)| *w == weight)
-            .max_by(|a, b| bcubed(&a.2, &truth).2.total_cmp(&bcubed(&b.2, &truth).2))
+            .max_by(|a, b| mean_f1(a.2.iter()).2.total_cmp(&mean_f1(b.2.iter()).2))
             .expect("a non-empty grid");
-        let (_, _, f) = bcubed(events, &truth);
+        let (_, _, f) = mean_f1(points.iter());
         println!("in-sample: embedding weight {weight}: best similarity {threshold}, B-cubed F1 {f:.3}");
     }
     for (name, weights) in [
@@ -320,4 +314,16 @@ fn scale_row(
             order.len() as f64 / seconds
         ),
     ))
+}
+
+/// B-cubed precision, recall and F1 averaged over the given articles' per-article scores.
+fn mean_f1<'a>(points: impl Iterator<Item = &'a (f64, f64)>) -> (f64, f64, f64) {
+    let (mut p, mut r, mut n) = (0.0, 0.0, 0.0);
+    for &(precision, recall) in points {
+        p += precision;
+        r += recall;
+        n += 1.0;
+    }
+    let (p, r) = (p / n, r / n);
+    (p, r, 2.0 * p * r / (p + r))
 }

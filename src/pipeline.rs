@@ -130,7 +130,7 @@ impl Pipeline {
     fn cluster_checked(
         &self,
         documents: Vec<Document>,
-        mut embedded: impl FnMut(usize, usize),
+        embedded: impl FnMut(usize, usize),
         fits: impl Fn(usize) -> Result<(), Error>,
     ) -> Result<Clustered, Error> {
         if documents.is_empty() {
@@ -143,25 +143,35 @@ impl Pipeline {
         // Before embedding, which takes minutes at the sizes these limits stop.
         self.clustering.check_size(sentences.len())?;
         fits(sentences.len())?;
-        // Outlets reprint wire copy, so a set often holds the same sentence several times (15% of
-        // the DUC 2003 sentences): each distinct text is embedded once. A vector does not depend
-        // on its batch (on the CPU to the bit), so the copies get the vector they would have got.
-        let mut distinct: Vec<&str> = Vec::with_capacity(sentences.len());
-        let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(sentences.len());
-        let row_of: Vec<usize> = sentences
-            .iter()
-            .map(|s| {
-                *index_of.entry(s.text.as_str()).or_insert_with(|| {
-                    distinct.push(s.text.as_str());
-                    distinct.len() - 1
-                })
-            })
-            .collect();
-        let total = distinct.len();
-        let vectors = self.embedder.embed_with_progress(&distinct, |done| embedded(done, total)).map_err(Box::new)?;
-        let embeddings = vectors.select(Axis(0), &row_of);
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+        let embeddings = embed_distinct(&self.embedder, &texts, embedded)?;
         let sources: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
         let clustering = self.clustering.fit(embeddings.view(), &sources)?;
         Ok(Clustered { documents, sentences, embeddings, clustering })
     }
+}
+
+/// One embedding per text, each distinct text embedded once, calling `embedded(n, distinct)` after
+/// each batch of `n`. Outlets reprint wire copy, so a set often holds the same sentence several
+/// times (15% of the DUC 2003 sentences). A vector does not depend on its batch (on the CPU to the
+/// bit), so the copies get the vector they would have got.
+pub(crate) fn embed_distinct(
+    embedder: &Embedder,
+    texts: &[&str],
+    mut embedded: impl FnMut(usize, usize),
+) -> Result<Array2<f32>, Box<precis_embed::Error>> {
+    let mut distinct: Vec<&str> = Vec::with_capacity(texts.len());
+    let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(texts.len());
+    let row_of: Vec<usize> = texts
+        .iter()
+        .map(|&text| {
+            *index_of.entry(text).or_insert_with(|| {
+                distinct.push(text);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    let total = distinct.len();
+    let vectors = embedder.embed_with_progress(&distinct, |n| embedded(n, total)).map_err(Box::new)?;
+    Ok(vectors.select(Axis(0), &row_of))
 }

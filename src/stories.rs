@@ -182,7 +182,7 @@ impl Feed {
         let mut stories: Vec<Story> =
             members.into_iter().map(|articles| story(&documents, &leads, vectors.view(), articles)).collect();
         // Largest first, singletons last; ties keep canonical order (the sort is stable).
-        stories.sort_by_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
+        stories.sort_by_cached_key(|s| (s.is_singleton(), std::cmp::Reverse(s.distinct().count())));
         for (rank, story) in stories.iter_mut().enumerate() {
             story.id = format!("story-{}", rank + 1);
         }
@@ -384,27 +384,18 @@ fn embed_leads(
     leads: &[Vec<String>],
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Array2<f32>, Error> {
-    let mut distinct: Vec<&str> = Vec::new();
-    let mut row_of: HashMap<&str, usize> = HashMap::new();
-    for text in leads.iter().flatten() {
-        row_of.entry(text.as_str()).or_insert_with(|| {
-            distinct.push(text.as_str());
-            distinct.len() - 1
-        });
-    }
-    let total = distinct.len();
+    let texts: Vec<&str> = leads.iter().flatten().map(String::as_str).collect();
     let mut done = 0;
-    let embedded = embedder
-        .embed_with_progress(&distinct, |n| {
-            done += n;
-            progress(done, total)
-        })
-        .map_err(Box::new)?;
+    let embedded = crate::pipeline::embed_distinct(embedder, &texts, |n, total| {
+        done += n;
+        progress(done, total)
+    })?;
     let mut vectors = Array2::<f32>::zeros((leads.len(), embedded.ncols()));
+    let mut rows = embedded.rows().into_iter();
     for (mut vector, lead) in vectors.rows_mut().into_iter().zip(leads) {
-        for (position, text) in lead.iter().enumerate() {
+        for (position, row) in (0..lead.len()).zip(rows.by_ref()) {
             let weight = 1.0 / (1.0 + position as f32 / 3.0);
-            vector.scaled_add(weight, &embedded.row(row_of[text.as_str()]));
+            vector.scaled_add(weight, &row);
         }
         precis_cluster::normalize(vector);
     }
@@ -425,8 +416,10 @@ fn most_central(vectors: ArrayView2<f32>, articles: &[usize]) -> usize {
     for &a in articles {
         mean.iter_mut().zip(vectors.row(a)).for_each(|(m, v)| *m += v);
     }
-    let score = |a: usize| vectors.row(a).iter().zip(&mean).map(|(v, m)| v * m).sum::<f32>();
-    articles.iter().copied().fold(articles[0], |best, a| if score(a) > score(best) { a } else { best })
+    let scores: Vec<f32> =
+        articles.iter().map(|&a| vectors.row(a).iter().zip(&mean).map(|(v, m)| v * m).sum()).collect();
+    let best = (1..articles.len()).fold(0, |best, i| if scores[i] > scores[best] { i } else { best });
+    articles[best]
 }
 
 /// Copies within a story: an article that shares [`COPY_OVERLAP`] of the shorter one's word

@@ -317,13 +317,7 @@ fn stories_stream(
     };
     let options = args.input.read_options();
     for input in &args.input.inputs {
-        let jsonl = match args.input.input_format {
-            precis_text::InputFormat::Jsonl => true,
-            precis_text::InputFormat::Auto => {
-                input.extension().is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
-            }
-            _ => false,
-        };
+        let jsonl = args.input.input_format.resolve(input) == precis_text::InputFormat::Jsonl;
         let documents: Box<dyn Iterator<Item = Result<precis_text::Document, precis_text::Error>>> = if jsonl {
             Box::new(precis_text::read_numbered_documents(input, &options)?.map(|r| r.map(|(_, d)| d)))
         } else {

@@ -48,6 +48,17 @@ pub enum Error {
         /// Number of source ids.
         sources: usize,
     },
+    /// Two inputs that must match in length do not (articles and their words, or an article's
+    /// vector and the others').
+    #[error("{got} {what} where {expected} were expected")]
+    Mismatch {
+        /// What was counted.
+        what: &'static str,
+        /// How many there should be.
+        expected: usize,
+        /// How many there are.
+        got: usize,
+    },
     /// A point has a zero, infinite or NaN norm, so it has no direction.
     #[error("point {0} has no direction (zero or non-finite vector)")]
     Degenerate(usize),

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, idf};
+use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, idf, term_counts, weigh};
 
 /// One article of a feed: a caller's key, its day (any day count, e.g. days since 1970), its
 /// embedding and content words.
@@ -167,7 +167,7 @@ impl EventStream {
         let mut flat = Vec::with_capacity(articles.len() * dim);
         for a in &articles {
             if a.vector.len() != dim {
-                return Err(Error::SourcesMismatch { points: a.vector.len(), sources: dim });
+                return Err(Error::Mismatch { what: "vector components", expected: dim, got: a.vector.len() });
             }
             flat.extend_from_slice(&a.vector);
         }
@@ -176,18 +176,9 @@ impl EventStream {
         // Word weights: idf over every article held (this window and the open events), so that
         // a word common in the news of the period weighs little however small the window. Every
         // word counts, even one found once: it may be what links an article to an open event.
-        let counts: Vec<HashMap<&str, usize>> = articles
-            .iter()
-            .map(|a| {
-                let mut tf = HashMap::new();
-                a.terms.iter().for_each(|t| *tf.entry(t.as_str()).or_insert(0) += 1);
-                tf
-            })
-            .collect();
-        for tf in &counts {
-            for &word in tf.keys() {
-                *self.df.entry(word.to_string()).or_insert(0) += 1;
-            }
+        let counts: Vec<HashMap<&str, usize>> = articles.iter().map(|a| term_counts(&a.terms)).collect();
+        for &word in counts.iter().flat_map(HashMap::keys) {
+            *self.df.entry(word.to_string()).or_insert(0) += 1;
         }
         self.held_articles += articles.len();
         let mut names: Vec<&str> = counts.iter().flat_map(|tf| tf.keys().copied()).collect();
@@ -195,17 +186,7 @@ impl EventStream {
         names.dedup();
         let id: HashMap<&str, usize> = names.iter().enumerate().map(|(i, &w)| (w, i)).collect();
         let held = self.held_articles as f64;
-        let words: Vec<Vec<(usize, f64)>> = counts
-            .iter()
-            .map(|tf| {
-                let mut row: Vec<(usize, f64)> =
-                    tf.iter().map(|(&w, &c)| (id[w], (1.0 + (c as f64).ln()) * idf(held, self.df[w]))).collect();
-                row.sort_unstable_by_key(|&(t, _)| t);
-                let norm = row.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-                row.iter_mut().for_each(|(_, w)| *w /= norm.max(f64::MIN_POSITIVE));
-                row
-            })
-            .collect();
+        let words = weigh(&counts, &id, |w| idf(held, self.df[w]));
         let groups = self.params.link(unit.view(), &words);
 
         // Each window group as sums, in order of its first article.

@@ -120,7 +120,7 @@ impl EventValidParams {
     pub fn group(&self, vectors: ArrayView2<f32>, terms: &[Vec<String>]) -> Result<Vec<usize>> {
         let n = vectors.nrows();
         if terms.len() != n {
-            return Err(Error::SourcesMismatch { points: n, sources: terms.len() });
+            return Err(Error::Mismatch { what: "word lists", expected: n, got: terms.len() });
         }
         if n > MAX_EVENT_ARTICLES {
             return Err(Error::TooManyArticles { articles: n, limit: MAX_EVENT_ARTICLES });
@@ -190,28 +190,38 @@ impl EventValidParams {
 /// `TfidfVectorizer(sublinear_tf=True, min_df=min_df)` computes it. Term ids index the sorted
 /// vocabulary of the words kept.
 pub(crate) fn tfidf(terms: &[Vec<String>], min_df: usize) -> Vec<Vec<(usize, f64)>> {
-    let mut counts: Vec<HashMap<&str, usize>> = Vec::with_capacity(terms.len());
+    let counts: Vec<HashMap<&str, usize>> = terms.iter().map(|words| term_counts(words)).collect();
     let mut df: HashMap<&str, usize> = HashMap::new();
-    for words in terms {
-        let mut tf = HashMap::new();
-        for w in words {
-            *tf.entry(w.as_str()).or_insert(0) += 1;
-        }
-        for &w in tf.keys() {
-            *df.entry(w).or_insert(0) += 1;
-        }
-        counts.push(tf);
+    for &w in counts.iter().flat_map(HashMap::keys) {
+        *df.entry(w).or_insert(0) += 1;
     }
     let shared = vocabulary_of(&df, min_df);
     let id: HashMap<&str, usize> = shared.iter().enumerate().map(|(i, &w)| (w, i)).collect();
     let n = terms.len() as f64;
+    weigh(&counts, &id, |w| idf(n, df[w]))
+}
+
+/// How often each word occurs in an article.
+pub(crate) fn term_counts(words: &[String]) -> HashMap<&str, usize> {
+    let mut tf = HashMap::new();
+    for w in words {
+        *tf.entry(w.as_str()).or_insert(0) += 1;
+    }
+    tf
+}
+
+/// Sparse unit rows, `(term, weight)` sorted by term: sublinear term frequency (1 + ln tf) times
+/// `idf(word)`, for the words `id` numbers (the others are left out).
+pub(crate) fn weigh(
+    counts: &[HashMap<&str, usize>],
+    id: &HashMap<&str, usize>,
+    idf: impl Fn(&str) -> f64,
+) -> Vec<Vec<(usize, f64)>> {
     counts
-        .into_iter()
+        .iter()
         .map(|tf| {
-            let mut row: Vec<(usize, f64)> = tf
-                .into_iter()
-                .filter_map(|(w, c)| id.get(w).map(|&t| (t, (1.0 + (c as f64).ln()) * idf(n, df[w]))))
-                .collect();
+            let mut row: Vec<(usize, f64)> =
+                tf.iter().filter_map(|(&w, &c)| id.get(w).map(|&t| (t, (1.0 + (c as f64).ln()) * idf(w)))).collect();
             row.sort_unstable_by_key(|&(t, _)| t);
             let norm = row.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
             if norm > 0.0 {
@@ -295,7 +305,7 @@ mod tests {
     #[test]
     fn mismatched_lengths_and_empty_input() {
         let params = EventParams::new().check().unwrap();
-        assert!(matches!(params.group(array![[1f32]].view(), &[]), Err(Error::SourcesMismatch { .. })));
+        assert!(matches!(params.group(array![[1f32]].view(), &[]), Err(Error::Mismatch { expected: 1, got: 0, .. })));
         assert_eq!(params.group(ndarray::Array2::<f32>::zeros((0, 3)).view(), &[]).unwrap(), Vec::<usize>::new());
     }
 }

@@ -134,6 +134,26 @@ impl InputFormat {
         }
     }
 
+    /// The format `path` is read in: this one, or for [`InputFormat::Auto`] the one its extension
+    /// says (`.jsonl`/`.ndjson`, `.html`/`.htm`, else plain text).
+    ///
+    /// ```
+    /// use precis_text::InputFormat;
+    /// assert_eq!(InputFormat::Auto.resolve("feed.NDJSON".as_ref()), InputFormat::Jsonl);
+    /// assert_eq!(InputFormat::Html.resolve("page.txt".as_ref()), InputFormat::Html);
+    /// ```
+    pub fn resolve(self, path: &Path) -> InputFormat {
+        if self != InputFormat::Auto {
+            return self;
+        }
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "jsonl" | "ndjson" => InputFormat::Jsonl,
+            "html" | "htm" => InputFormat::Html,
+            _ => InputFormat::Text,
+        }
+    }
+
     /// One line saying what it reads, for help texts.
     pub fn summary(self) -> &'static str {
         match self {
@@ -230,10 +250,7 @@ fn read_one(
     skip_bad: bool,
     loaded: &mut Loaded,
 ) -> Result<()> {
-    let format = match format {
-        InputFormat::Auto => format_of(path),
-        other => other,
-    };
+    let format = format.resolve(path);
     if format == InputFormat::Jsonl {
         return read_jsonl(path, options, skip_bad, loaded);
     }
@@ -256,15 +273,6 @@ fn read_one(
     };
     loaded.documents.push(Document { title, ..Document::new(id, text) });
     Ok(())
-}
-
-fn format_of(path: &Path) -> InputFormat {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "jsonl" | "ndjson" => InputFormat::Jsonl,
-        "html" | "htm" => InputFormat::Html,
-        _ => InputFormat::Text,
-    }
 }
 
 fn read_jsonl(path: &Path, options: &ReadOptions, skip_bad: bool, loaded: &mut Loaded) -> Result<()> {

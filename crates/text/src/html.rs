@@ -66,8 +66,8 @@ pub fn html_to_text(html: &str) -> String {
 /// assert_eq!(precis_text::html_title(page).as_deref(), Some("Council & Mayor Agree"));
 /// ```
 pub fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
     ["h1", "title"].into_iter().find_map(|tag| {
-        let lower = html.to_ascii_lowercase();
         let open = lower.find(&format!("<{tag}"))?;
         let start = open + lower[open..].find('>')? + 1;
         let end = start + lower[start..].find(&format!("</{tag}"))?;
