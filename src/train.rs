@@ -55,6 +55,13 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A set clustered elsewhere (with embeddings kept from an earlier run, say), and its
+    /// references, each as its non-blank lines.
+    pub fn new(id: String, clustered: crate::Clustered, references: Vec<Vec<String>>) -> Self {
+        let crate::Clustered { documents, sentences, embeddings, clustering } = clustered;
+        Self { id, documents, sentences, embeddings, clustering, references }
+    }
+
     fn inputs(&self) -> Inputs<'_> {
         Inputs {
             documents: &self.documents,
@@ -85,14 +92,7 @@ pub fn prepare(
         let clustered = pipeline
             .cluster_with_progress(set.docs, |_, _| {})
             .map_err(|source| TrainError::Set { id: set.id.clone(), source })?;
-        prepared.push(Prepared {
-            id: set.id,
-            documents: clustered.documents,
-            sentences: clustered.sentences,
-            embeddings: clustered.embeddings,
-            clustering: clustered.clustering,
-            references,
-        });
+        prepared.push(Prepared::new(set.id, clustered, references));
         progress();
     }
     prepared.sort_by(|a, b| a.id.cmp(&b.id));
@@ -131,11 +131,25 @@ impl Default for Options {
             sentence_weights: vec![0.0, 0.5, 1.0, 2.0],
             budgets: vec![Budget::Words(100), Budget::Bytes(665), Budget::Words(50), Budget::Words(200)],
             ablation: vec![
-                ("frequency", group(&["doc_share", "log_docs", "log_sentences", "log_per_doc"])),
-                ("position", group(&["first_position", "mean_position", "lead_share"])),
+                (
+                    "frequency",
+                    group(&[
+                        "doc_share",
+                        "log_docs",
+                        "log_sentences",
+                        "log_per_doc",
+                        "min_word_share",
+                        "max_word_share",
+                        "log_set_docs",
+                    ]),
+                ),
+                (
+                    "position",
+                    group(&["first_position", "mean_position", "lead_share", "first_share", "log_first_index"]),
+                ),
                 ("embedding", group(&["max_relevance", "mean_relevance"])),
                 ("support", group(&["max_support", "mean_support"])),
-                ("lexical", group(&["has_stopword", "has_digit", "capitalized"])),
+                ("lexical", group(&["has_stopword", "has_digit", "capitalized", "mean_log_words"])),
             ],
         }
     }
@@ -218,11 +232,7 @@ fn summarize_and_score(
 }
 
 /// Training rows of the sets `which`, with features in `dropped` set to 0.
-fn examples(
-    rows: &[(Vec<[f64; N_FEATURES]>, Vec<f64>)],
-    which: &[usize],
-    dropped: &[usize],
-) -> (Vec<[f64; N_FEATURES]>, Vec<f64>) {
+fn examples(rows: &Rows, which: &[usize], dropped: &[usize]) -> (Vec<[f64; N_FEATURES]>, Vec<f64>) {
     let mut features = Vec::new();
     let mut labels = Vec::new();
     for &i in which {
@@ -238,8 +248,9 @@ fn examples(
     (features, labels)
 }
 
-fn model_of(
-    rows: &[(Vec<[f64; N_FEATURES]>, Vec<f64>)],
+/// The model trained on the sets `which` (features in `dropped` set to 0), with no provenance.
+pub fn model_of(
+    rows: &Rows,
     which: &[usize],
     dropped: &[usize],
     options: &Options,
@@ -271,7 +282,7 @@ fn model_of(
 /// training on `pool` less one fold at a time, and the mean of each weight.
 fn choose_weight(
     sets: &[Prepared],
-    rows: &[(Vec<[f64; N_FEATURES]>, Vec<f64>)],
+    rows: &Rows,
     pool: &[usize],
     options: &Options,
 ) -> Result<(f64, Vec<f64>), TrainError> {
@@ -339,17 +350,13 @@ pub fn bootstrap(diffs: &[f64]) -> (f64, f64, f64) {
     (mean, means[249], means[9749])
 }
 
-/// Trains the content model on `sets` and measures it: nested cross-validation of the learned
-/// strategy, every other strategy beside it, the paired difference to `concepts`, and an ablation
-/// of each feature group. Returns the model trained on every set, with the data's checksum and
-/// the cross-validated scores inside.
-pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<(ContentModel, Report), TrainError> {
-    if sets.len() < options.folds.max(2) {
-        return Err(TrainError::TooFewSets { sets: sets.len(), folds: options.folds });
-    }
+/// Per set, the features of its candidate bigrams and whether each is in a reference summary.
+pub type Rows = Vec<(Vec<[f64; N_FEATURES]>, Vec<f64>)>;
+
+/// The training data of every set: its candidate bigrams' features and labels.
+pub fn training_rows(sets: &[Prepared]) -> Result<Rows, TrainError> {
     let base = SummaryParams::new().check().expect("defaults are valid");
-    let rows: Vec<(Vec<[f64; N_FEATURES]>, Vec<f64>)> = sets
-        .par_iter()
+    sets.par_iter()
         .map(|set| {
             let refs: Vec<String> = set.references.iter().map(|r| r.join("\n")).collect();
             let examples = base
@@ -360,7 +367,46 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
             let targets = examples.reference_share.iter().map(|&share| f64::from(u8::from(share > 0.0))).collect();
             Ok((examples.features, targets))
         })
-        .collect::<Result<_, TrainError>>()?;
+        .collect()
+}
+
+/// Plain cross-validation of the learned strategy at one sentence weight (no inner choice):
+/// the quick measure for comparing variants of the features or the model.
+pub fn cross_validate(
+    sets: &[Prepared],
+    rows: &Rows,
+    options: &Options,
+    sentence_weight: f64,
+    budget: Budget,
+) -> Result<Scored, TrainError> {
+    let folds = options.folds;
+    let mut learned = vec![(RougeScores::default(), String::new()); sets.len()];
+    for fold in 0..folds {
+        let train: Vec<usize> = (0..sets.len()).filter(|i| i % folds != fold).collect();
+        let test: Vec<usize> = (0..sets.len()).filter(|i| i % folds == fold).collect();
+        let model = Arc::new(model_of(rows, &train, &[], options, sentence_weight));
+        for (&i, r) in test.iter().zip(summarize_and_score(sets, &test, Strategy::Learned, Some(model), budget)?) {
+            learned[i] = r;
+        }
+    }
+    Ok(scored("learned", budget, learned))
+}
+
+/// Every set summarized by `strategy` (nothing trained) and scored.
+pub fn score_strategy(sets: &[Prepared], strategy: Strategy, budget: Budget) -> Result<Scored, TrainError> {
+    let all: Vec<usize> = (0..sets.len()).collect();
+    Ok(scored(strategy.name(), budget, summarize_and_score(sets, &all, strategy, None, budget)?))
+}
+
+/// Trains the content model on `sets` and measures it: nested cross-validation of the learned
+/// strategy, every other strategy beside it, the paired difference to `concepts`, and an ablation
+/// of each feature group. Returns the model trained on every set, with the data's checksum and
+/// the cross-validated scores inside.
+pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<(ContentModel, Report), TrainError> {
+    if sets.len() < options.folds.max(2) {
+        return Err(TrainError::TooFewSets { sets: sets.len(), folds: options.folds });
+    }
+    let rows = training_rows(sets)?;
     let all: Vec<usize> = (0..sets.len()).collect();
     let folds = options.folds;
     let fold_of = |i: usize| i % folds;

@@ -328,11 +328,17 @@ fn content_model_missing_corrupt_or_of_another_version() {
         cmd
     };
     fails(&mut summarize(&c), &c.output, "cannot read content model");
-    std::fs::write(&model, "{\"format\": \"precis-content-model\", \"version\": 1, \"coef\": [0.5,").unwrap();
+    let version = precis::summarize::content::FORMAT_VERSION;
+    std::fs::write(&model, format!("{{\"format\": \"precis-content-model\", \"version\": {version}, \"coef\": [0.5,"))
+        .unwrap();
     fails(&mut summarize(&c), &c.output, "not a precis content model");
     let shipped = std::fs::read_to_string("crates/summarize/model/content-model.json").unwrap();
-    std::fs::write(&model, shipped.replacen("\"version\": 1,", "\"version\": 99,", 1)).unwrap();
-    fails(&mut summarize(&c), &c.output, "content model format version 99, but this precis reads version 1");
+    std::fs::write(&model, shipped.replacen(&format!("\"version\": {version},"), "\"version\": 99,", 1)).unwrap();
+    fails(
+        &mut summarize(&c),
+        &c.output,
+        &format!("content model format version 99, but this precis reads version {version}"),
+    );
 }
 
 #[test]

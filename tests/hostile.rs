@@ -219,7 +219,7 @@ fn inputs_too_large_for_the_method_fail_before_embedding() {
     fails(1, precis().arg("summarize").arg(&big), "its limit is 20000 sentences: use --method kmeans");
     let mut lexrank = precis();
     lexrank.arg("summarize").arg(&big).args(["--method", "kmeans", "--strategy", "lexrank"]);
-    fails(1, &mut lexrank, "over its limit of 10000: use --strategy concepts or centroid");
+    fails(1, &mut lexrank, "over its limit of 10000: use --strategy learned, concepts or centroid");
 
     let big_set = serde_json::json!({"id": "big", "docs": [{"id": "d", "text": lines.join("\n")}]}).to_string();
     let sets = write(&dir.path().join("sets.jsonl"), &format!("{big_set}\n{}\n", tiny_set("small")));

@@ -11,25 +11,31 @@ use serde::{Deserialize, Serialize};
 /// What the model file says it is.
 pub const FORMAT: &str = "precis-content-model";
 /// The version of the file format (and of the feature definitions) this build reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The features of a bigram, in the order of every feature vector. Occurrences are the sentences
 /// containing the bigram; positions are relative (0 = a document's first sentence, → 1 its last).
-pub const FEATURES: [&str; 14] = [
-    "doc_share",      // documents containing it / documents in the set
-    "log_docs",       // ln(documents containing it)
-    "log_sentences",  // ln(sentences containing it)
-    "log_per_doc",    // ln(occurrences / documents containing it): burstiness
-    "first_position", // earliest relative position of an occurrence
-    "mean_position",  // mean relative position of its occurrences
-    "lead_share",     // share of the documents containing it that have it in their first 3 sentences
-    "max_relevance",  // largest cosine of an occurrence to the set's mean embedding
-    "mean_relevance", // mean cosine of its occurrences to the set's mean embedding
-    "max_support",    // largest share of sources reporting one of its sentences
-    "mean_support",   // mean share of sources reporting its sentences
-    "has_stopword",   // 1 if either word is a function word
-    "has_digit",      // 1 if either word holds a digit
-    "capitalized",    // share of occurrences with both words capitalized (names)
+pub const FEATURES: [&str; 20] = [
+    "doc_share",       // documents containing it / documents in the set
+    "log_docs",        // ln(documents containing it)
+    "log_sentences",   // ln(sentences containing it)
+    "log_per_doc",     // ln(occurrences / documents containing it): burstiness
+    "first_position",  // earliest relative position of an occurrence
+    "mean_position",   // mean relative position of its occurrences
+    "lead_share",      // share of the documents containing it that have it in their first 3 sentences
+    "max_relevance",   // largest cosine of an occurrence to the set's mean embedding
+    "mean_relevance",  // mean cosine of its occurrences to the set's mean embedding
+    "max_support",     // largest share of sources reporting one of its sentences
+    "mean_support",    // mean share of sources reporting its sentences
+    "has_stopword",    // 1 if either word is a function word
+    "has_digit",       // 1 if either word holds a digit
+    "capitalized",     // share of occurrences with both words capitalized (names)
+    "first_share",     // share of the documents containing it that have it in their first sentence
+    "log_first_index", // ln(1 + smallest sentence index of an occurrence): how deep, not how far
+    "min_word_share",  // documents containing its rarer word / documents in the set
+    "max_word_share",  // documents containing its commoner word / documents in the set
+    "log_set_docs",    // ln(documents in the set): shares mean more in a larger set
+    "mean_log_words",  // mean ln(words) of its occurrences
 ];
 
 /// Number of features.
@@ -103,8 +109,8 @@ pub struct ContentModel {
     pub min_probability: f64,
     /// Most concepts per document set: the most likely ones.
     pub max_concepts: usize,
-    /// Weight of the per-sentence terms (relevance, position, support) against a concept of
-    /// probability 1.
+    /// Weight of a sentence's cross-source support (the share of sources that report it) against
+    /// a concept of probability 1.
     pub sentence_weight: f64,
     /// Provenance and cross-validated scores.
     pub training: Training,

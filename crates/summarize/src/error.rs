@@ -43,7 +43,7 @@ pub enum Error {
     },
     /// More sentences than a strategy with a sentence-by-sentence similarity matrix takes.
     #[error(
-        "the {strategy} strategy compares every pair of sentences, and {sentences} sentences are over its limit of {limit}: use --strategy concepts or centroid, or split the input"
+        "the {strategy} strategy compares every pair of sentences, and {sentences} sentences are over its limit of {limit}: use --strategy learned, concepts or centroid, or split the input"
     )]
     TooLarge {
         /// The strategy.

@@ -34,7 +34,12 @@ impl SummaryValidParams {
             use good_lp::{Expression, Solution, SolverModel, constraint, microlp, variable, variables};
             let mut vars = variables!();
             let s: Vec<_> = candidates.iter().map(|_| vars.add(variable().binary())).collect();
-            let c: Vec<_> = weight.iter().map(|_| vars.add(variable().binary())).collect();
+            // A concept need not be declared integer: with the sentences integral and positive
+            // weights, the maximum sets each to min(1, number of chosen sentences that hold it),
+            // 0 or 1. Branching on sentences alone finds the same optimum in about half the time
+            // (the dev set's `learned` selection at 100 words: 27.9 s -> 15.8 s; 200 words: 302 s
+            // -> 156 s on 2 cores, every summary the same).
+            let c: Vec<_> = weight.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
             // Both of a repeated pair chosen: with `s` binary and the penalty maximized away, `both`
             // settles at max(0, s_a + s_b - 1) without being declared integer.
             let both: Vec<_> = repeated.iter().map(|_| vars.add(variable().min(0.0).max(1.0))).collect();
