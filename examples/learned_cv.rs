@@ -29,10 +29,11 @@ fn cached_embeddings(
     embedder: &mut Option<Embedder>,
     model: &Path,
 ) -> Array2<f32> {
-    let file = cache.join(format!("{id}.f32"));
+    // Named by the sentence count too: a set segmented differently is embedded again.
+    let file = cache.join(format!("{id}-{}.f32", texts.len()));
     if let Ok(bytes) = std::fs::read(&file) {
         let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        if !texts.is_empty() && values.len() % texts.len() == 0 {
+        if !texts.is_empty() && values.len().is_multiple_of(texts.len()) {
             let dim = values.len() / texts.len();
             return Array2::from_shape_vec((texts.len(), dim), values).expect("checked shape");
         }
