@@ -370,6 +370,21 @@ pub fn training_rows(sets: &[Prepared]) -> Result<Rows, TrainError> {
         .collect()
 }
 
+/// Every set summarized by the learned strategy with the model of its fold (`models[f]` for the
+/// sets `i` with `i % models.len() == f`, trained without them) and scored.
+fn held_out(sets: &[Prepared], models: &[Arc<ContentModel>], budget: Budget) -> Result<Scored, TrainError> {
+    let mut learned = vec![(RougeScores::default(), String::new()); sets.len()];
+    for (fold, model) in models.iter().enumerate() {
+        let test: Vec<usize> = (0..sets.len()).filter(|i| i % models.len() == fold).collect();
+        for (&i, r) in
+            test.iter().zip(summarize_and_score(sets, &test, Strategy::Learned, Some(Arc::clone(model)), budget)?)
+        {
+            learned[i] = r;
+        }
+    }
+    Ok(scored("learned", budget, learned))
+}
+
 /// Plain cross-validation of the learned strategy at one sentence weight (no inner choice):
 /// the quick measure for comparing variants of the features or the model.
 pub fn cross_validate(
@@ -379,17 +394,13 @@ pub fn cross_validate(
     sentence_weight: f64,
     budget: Budget,
 ) -> Result<Scored, TrainError> {
-    let folds = options.folds;
-    let mut learned = vec![(RougeScores::default(), String::new()); sets.len()];
-    for fold in 0..folds {
-        let train: Vec<usize> = (0..sets.len()).filter(|i| i % folds != fold).collect();
-        let test: Vec<usize> = (0..sets.len()).filter(|i| i % folds == fold).collect();
-        let model = Arc::new(model_of(rows, &train, &[], options, sentence_weight));
-        for (&i, r) in test.iter().zip(summarize_and_score(sets, &test, Strategy::Learned, Some(model), budget)?) {
-            learned[i] = r;
-        }
-    }
-    Ok(scored("learned", budget, learned))
+    let models: Vec<Arc<ContentModel>> = (0..options.folds)
+        .map(|fold| {
+            let train: Vec<usize> = (0..sets.len()).filter(|i| i % options.folds != fold).collect();
+            Arc::new(model_of(rows, &train, &[], options, sentence_weight))
+        })
+        .collect();
+    held_out(sets, &models, budget)
 }
 
 /// Every set summarized by `strategy` (nothing trained) and scored.
@@ -423,15 +434,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
     let mut table = Vec::new();
     let mut paired = Vec::new();
     for &budget in &options.budgets {
-        let mut learned = vec![(RougeScores::default(), String::new()); sets.len()];
-        for (fold, model) in models.iter().enumerate() {
-            let test: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) == fold).collect();
-            let results = summarize_and_score(sets, &test, Strategy::Learned, Some(Arc::clone(model)), budget)?;
-            for (&i, r) in test.iter().zip(results) {
-                learned[i] = r;
-            }
-        }
-        let learned = scored("learned", budget, learned);
+        let learned = held_out(sets, &models, budget)?;
         let mut concepts_r2 = Vec::new();
         for strategy in Strategy::ALL.into_iter().filter(|&s| s != Strategy::Learned) {
             let results = summarize_and_score(sets, &all, strategy, None, budget)?;
@@ -448,15 +451,15 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
     }
     let mut ablation = Vec::new();
     for (group, dropped) in &options.ablation {
-        let mut r2 = 0.0;
-        for (fold, &weight) in chosen_per_fold.iter().enumerate() {
-            let train: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) != fold).collect();
-            let test: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) == fold).collect();
-            let model = Arc::new(model_of(&rows, &train, dropped, options, weight));
-            let results = summarize_and_score(sets, &test, Strategy::Learned, Some(model), options.budgets[0])?;
-            r2 += results.iter().map(|(s, _)| 100.0 * s.rouge2.recall).sum::<f64>();
-        }
-        ablation.push((group.to_string(), r2 / sets.len() as f64));
+        let without: Vec<Arc<ContentModel>> = chosen_per_fold
+            .iter()
+            .enumerate()
+            .map(|(fold, &weight)| {
+                let train: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) != fold).collect();
+                Arc::new(model_of(&rows, &train, dropped, options, weight))
+            })
+            .collect();
+        ablation.push((group.to_string(), held_out(sets, &without, options.budgets[0])?.mean[1]));
     }
     let (chosen, _) = choose_weight(sets, &rows, &all, options)?;
     let mut model = model_of(&rows, &all, &[], options, chosen);
