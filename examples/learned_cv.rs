@@ -18,7 +18,7 @@ use ndarray::Array2;
 use precis::ParamGuard;
 use precis::cluster::AgglomerativeParams;
 use precis::embed::{Embedder, ModelStore};
-use precis::summarize::{Budget, Strategy, summary_lines};
+use precis::summarize::{Budget, Strategy};
 use precis::text::{ReadOptions, read_document_sets, sentences};
 use precis::train::{self, Options, Prepared};
 
@@ -116,13 +116,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sets = Vec::new();
     for set in read_document_sets(&data, &ReadOptions::default())? {
         let set = set?;
-        let refs: Vec<Vec<String>> = set.extra["refs"]
-            .as_array()
-            .ok_or("sets need \"refs\"")?
-            .iter()
-            .filter_map(|r| r.as_str())
-            .map(summary_lines)
-            .collect();
+        let refs = precis::train::references(&set);
+        if refs.is_empty() {
+            return Err(format!("set {} has no \"refs\"", set.id).into());
+        }
         let found = sentences(&set.docs);
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
         let embeddings = cached_embeddings(&cache, &set.id, &texts, &mut embedder, &model.dir);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use precis::ParamGuard;
 use precis::cluster::AgglomerativeParams;
 use precis::embed::{Embedder, ModelStore};
-use precis::summarize::{Budget, Inputs, Limit, RougeScores, Strategy, SummaryParams, rouge, summary_lines};
+use precis::summarize::{Budget, Inputs, Limit, RougeScores, Strategy, SummaryParams, rouge};
 use precis::text::{ReadOptions, read_document_sets, sentences};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,13 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut segmenting, mut embedding, mut clustering_time) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for set in read_document_sets(&data, &ReadOptions::default())? {
         let set = set?;
-        let refs: Vec<Vec<String>> = set.extra["refs"]
-            .as_array()
-            .ok_or("sets need \"refs\"")?
-            .iter()
-            .filter_map(|r| r.as_str())
-            .map(summary_lines)
-            .collect();
+        let refs = precis::train::references(&set);
+        if refs.is_empty() {
+            return Err(format!("set {} has no \"refs\"", set.id).into());
+        }
         let started = std::time::Instant::now();
         let found = sentences(&set.docs);
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();

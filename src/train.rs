@@ -72,6 +72,16 @@ impl Prepared {
     }
 }
 
+/// The reference summaries of a set (its `"refs"`), each as its non-blank lines; none if it has
+/// none.
+pub fn references(set: &DocumentSet) -> Vec<Vec<String>> {
+    set.extra
+        .get("refs")
+        .and_then(serde_json::Value::as_array)
+        .map(|refs| refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect())
+        .unwrap_or_default()
+}
+
 /// Embeds and clusters every set with `pipeline`, calling `progress()` after each.
 pub fn prepare(
     pipeline: &Pipeline,
@@ -80,12 +90,7 @@ pub fn prepare(
 ) -> Result<Vec<Prepared>, TrainError> {
     let mut prepared = Vec::with_capacity(sets.len());
     for set in sets {
-        let references: Vec<Vec<String>> = set
-            .extra
-            .get("refs")
-            .and_then(serde_json::Value::as_array)
-            .map(|refs| refs.iter().filter_map(|r| r.as_str()).map(summary_lines).collect())
-            .unwrap_or_default();
+        let references = references(&set);
         if references.is_empty() {
             return Err(TrainError::NoReferences { id: set.id });
         }
