@@ -43,7 +43,7 @@ pub fn write_html(outcome: &Outcome, out: &mut impl Write) -> Result<(), WriteEr
     // The data the script needs; `</` is escaped so no text can close the script element.
     let data = serde_json::json!({
         "n_sources": summary.n_sources,
-        "documents": docs.iter().map(|d| serde_json::json!({"id": d.outlet().unwrap_or(&d.id)})).collect::<Vec<_>>(),
+        "documents": docs.iter().map(|d| serde_json::json!({"id": d.name()})).collect::<Vec<_>>(),
         "sentences": outcome.sentences.iter().map(|s| serde_json::json!({"doc": s.doc, "text": s.text})).collect::<Vec<_>>(),
         "summary": summary.sentences.iter().map(|s| serde_json::json!({
             "sentence": s.sentence, "reported_by": s.reported_by,
@@ -157,7 +157,7 @@ fn map_svg(outcome: &Outcome, map: &ndarray::Array2<f32>) -> String {
             if chosen { " selected" } else { "" },
             if chosen { 7.0 } else { 4.5 },
             colour(outcome.clustering.labels[i]),
-            escape(outcome.documents[sentence.doc].outlet().unwrap_or(&outcome.documents[sentence.doc].id)),
+            escape(outcome.documents[sentence.doc].name()),
             escape(&sentence.text),
         );
     }

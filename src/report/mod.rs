@@ -218,8 +218,7 @@ impl<'a> SummaryReport<'a> {
 
     /// A document as people name it in text output: its outlet when known, else its id.
     fn source_name(&self, doc: usize) -> &str {
-        let d = &self.outcome.documents[doc];
-        d.outlet().unwrap_or(&d.id)
+        self.outcome.documents[doc].name()
     }
 
     fn sentence_json(&self, selected: &precis_summarize::Selected) -> serde_json::Value {

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use ndarray::Array2;
 
+use crate::agglomerative::root;
 use crate::error::{Error, Result};
 use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, idf, term_counts, weigh};
 
@@ -303,10 +304,6 @@ fn absorb(event: &mut OpenEvent, group: OpenEvent) {
     for (word, n) in group.df {
         *event.df.entry(word).or_insert(0) += n;
     }
-}
-
-fn root(parent: &mut [usize], i: usize) -> usize {
-    crate::agglomerative::root(parent, i)
 }
 
 #[cfg(test)]

@@ -81,6 +81,19 @@ impl Document {
         let host = host.strip_prefix("www.").unwrap_or(host);
         (!host.is_empty()).then_some(host)
     }
+
+    /// How people name the document: its [outlet](Document::outlet) when known, else its id.
+    ///
+    /// ```
+    /// use precis_text::Document;
+    /// let mut doc = Document::new("a", "Text.");
+    /// assert_eq!(doc.name(), "a");
+    /// doc.source = Some("City Herald".into());
+    /// assert_eq!(doc.name(), "City Herald");
+    /// ```
+    pub fn name(&self) -> &str {
+        self.outlet().unwrap_or(&self.id)
+    }
 }
 
 /// Words of editors' notes on wire copy ("Chile said, graf 3 pvs": paragraph 3 as before), which
