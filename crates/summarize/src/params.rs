@@ -180,6 +180,8 @@ impl SummaryParams {
     }
 
     /// Weight of the lead prior (earlier sentences of a document score higher); 0 turns it off.
+    /// It applies to `concepts`, `centroid`, `mmr` and `lexrank`; `learned` weighs position
+    /// through its content model's features instead.
     pub fn position_weight(mut self, weight: f64) -> Self {
         self.0.position_weight = weight;
         self
