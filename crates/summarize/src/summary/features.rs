@@ -75,13 +75,23 @@ impl SummaryValidParams {
     }
 }
 
-/// Whether a sentence opens with a pronoun that points back to a sentence a summary will not
-/// carry ("He said...", "This means...").
+/// Whether a sentence leans on one a summary will not carry: it opens with a pronoun ("He
+/// said...", "This means...") or a connective ("But...", "In response,...", "Seconds later,..."),
+/// or sets itself against what came before (", however,").
 fn dangling(text: &str) -> bool {
-    const OPENERS: [&str; 12] =
-        ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "them"];
-    let first = text.split_whitespace().next().unwrap_or_default().trim_matches(|c: char| !c.is_alphanumeric());
-    OPENERS.contains(&first.to_lowercase().as_str())
+    const PRONOUNS: &str = "he she they it his her their its this these those them";
+    const CONNECTIVES: &str =
+        "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and";
+    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other hand|at the same time|after that|in that case|for that reason";
+    let lower = text.to_lowercase();
+    let words: Vec<&str> =
+        lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).take(4).collect();
+    let first = words.first().copied().unwrap_or_default();
+    let opening = words.join(" ") + " ";
+    PRONOUNS.split(' ').chain(CONNECTIVES.split(' ')).any(|w| w == first)
+        || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
+        || words.get(1).is_some_and(|w| *w == "later")
+        || lower.contains(", however,")
 }
 
 /// Whether a sentence ends on a title ("... the president, Ms."): the segmenter cut it before the
@@ -93,4 +103,31 @@ fn cut_at_title(text: &str) -> bool {
     ];
     let last = text.split_whitespace().next_back().unwrap_or_default();
     TITLES.contains(&last.to_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_that_lean_on_an_earlier_one_are_dangling() {
+        for leaning in [
+            "He said the talks would resume.",
+            "But the indictment gives few details.",
+            "In response, the cabinet suspended the accord.",
+            "Seconds later, an explosion shook the area.",
+            "In this dispute, however, the White House has a strong hand.",
+        ] {
+            assert!(dangling(leaning), "{leaning}");
+        }
+        for standing in [
+            "British police arrested the former dictator on Saturday.",
+            "Butter prices rose for a third month.",
+            "Theirry Henry scored twice.",
+            "Later elections confirmed the result.",
+            "In turnout, the north led the south.",
+        ] {
+            assert!(!dangling(standing), "{standing}");
+        }
+    }
 }
