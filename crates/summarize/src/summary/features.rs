@@ -123,7 +123,7 @@ mod tests {
         for standing in [
             "British police arrested the former dictator on Saturday.",
             "Butter prices rose for a third month.",
-            "Theirry Henry scored twice.",
+            "Hispanic voters turned out in record numbers.",
             "Later elections confirmed the result.",
             "In turnout, the north led the south.",
         ] {
