@@ -105,6 +105,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "defaults against {shared_classes} classes (sets sharing an article as one): B-cubed F1 {:.3}",
         bcubed(&events, &merged_truth).2
     );
+    // Where the defaults go wrong, set by set: each piece as its articles of the set / the story's
+    // size (a story larger than its piece mixes in other sets' articles).
+    let story_size = |event: usize| events.iter().filter(|&&e| e == event).count();
+    let mut whole = 0;
+    for set in 0..sets {
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
+        for (&event, _) in events.iter().zip(&truth).filter(|(_, t)| **t == set) {
+            match pieces.iter_mut().find(|(e, _)| *e == event) {
+                Some(piece) => piece.1 += 1,
+                None => pieces.push((event, 1)),
+            }
+        }
+        pieces.sort_by_key(|&(e, n)| (std::cmp::Reverse(n), e));
+        if let [(event, n)] = pieces[..]
+            && story_size(event) == n
+        {
+            whole += 1;
+            continue;
+        }
+        let described: Vec<String> = pieces.iter().map(|&(e, n)| format!("{n}/{}", story_size(e))).collect();
+        println!("  {}: {}", set_ids[set], described.join(" "));
+    }
+    println!(
+        "defaults: {whole} of {sets} sets grouped whole and alone; the others above (articles of the set / story size)"
+    );
     row(
         "precis (defaults)",
         &events,
