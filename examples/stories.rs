@@ -109,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // size (a story larger than its piece mixes in other sets' articles).
     let story_size = |event: usize| events.iter().filter(|&&e| e == event).count();
     let mut whole = 0;
-    for set in 0..sets {
+    for (set, id) in set_ids.iter().enumerate() {
         let mut pieces: Vec<(usize, usize)> = Vec::new();
         for (&event, _) in events.iter().zip(&truth).filter(|(_, t)| **t == set) {
             match pieces.iter_mut().find(|(e, _)| *e == event) {
@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let described: Vec<String> = pieces.iter().map(|&(e, n)| format!("{n}/{}", story_size(e))).collect();
-        println!("  {}: {}", set_ids[set], described.join(" "));
+        println!("  {id}: {}", described.join(" "));
     }
     println!(
         "defaults: {whole} of {sets} sets grouped whole and alone; the others above (articles of the set / story size)"
