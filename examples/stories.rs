@@ -28,6 +28,7 @@ const SEED: u64 = 2026;
 const FOLDS: usize = 5;
 const THRESHOLDS: [f32; 14] = [0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6];
 const WEIGHTS: [f32; 7] = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0];
+const ATTACH: [f32; 6] = [0.0, 0.1, 0.125, 0.15, 0.175, 0.2];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -135,9 +136,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &events,
         group_seconds,
         format!(
-            "similarity {}, embedding weight {}; in-sample (chosen on this feed); {embed_seconds:.1} s of lead embedding before",
+            "similarity {}, embedding weight {}, attach {}; in-sample (chosen on this feed); {embed_seconds:.1} s of lead embedding before",
             defaults.threshold(),
-            defaults.embedding_weight()
+            defaults.embedding_weight(),
+            defaults.attach_threshold()
         ),
     );
 
@@ -145,14 +147,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut grid = Vec::new();
     for &weight in &WEIGHTS {
         for &threshold in &THRESHOLDS {
-            let params = EventParams::new().threshold(threshold).embedding_weight(weight).check()?;
-            grid.push((threshold, weight, bcubed_per_point(&represented.events(&params)?, &truth)));
+            for attach in ATTACH.into_iter().filter(|&a| a <= threshold) {
+                let params = EventParams::new()
+                    .threshold(threshold)
+                    .embedding_weight(weight)
+                    .attach_threshold(attach)
+                    .check()?;
+                grid.push((threshold, weight, attach, bcubed_per_point(&represented.events(&params)?, &truth)));
+            }
         }
     }
     let mut folds: Vec<usize> = (0..sets).map(|s| s % FOLDS).collect();
     folds.shuffle(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED));
     std::fs::write(out.join("folds.json"), serde_json::to_string(&folds)?)?;
-    let cross_validated = |weights: &[f32]| {
+    let cross_validated = |weights: &[f32], attaches: &[f32]| {
         let mut per_point = vec![(0.0, 0.0); truth.len()];
         let mut chosen = Vec::new();
         for fold in 0..FOLDS {
@@ -162,38 +170,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let best = grid
                 .iter()
-                .filter(|(_, w, _)| weights.contains(w))
-                .max_by(|a, b| training_f1(&a.2).total_cmp(&training_f1(&b.2)))
+                .filter(|(_, w, a, _)| weights.contains(w) && attaches.contains(a))
+                .max_by(|a, b| training_f1(&a.3).total_cmp(&training_f1(&b.3)))
                 .expect("a non-empty grid");
-            for (article, point) in best.2.iter().enumerate() {
+            for (article, point) in best.3.iter().enumerate() {
                 if held_out(article) {
                     per_point[article] = *point;
                 }
             }
-            chosen.push(format!("{}/{}", best.0, best.1));
+            chosen.push(format!("{}/{}/{}", best.0, best.1, best.2));
         }
         let (p, r, f) = mean_f1(per_point.iter());
         (p, r, f, chosen, per_point)
     };
-    // In-sample, for the record: the best threshold of each weight on the whole feed.
+    // In-sample, for the record: the best threshold and attach threshold of each weight on the
+    // whole feed.
     for &weight in &WEIGHTS {
-        let (threshold, _, points) = grid
+        let (threshold, _, attach, points) = grid
             .iter()
-            .filter(|(_, w, _)| *w == weight)
-            .max_by(|a, b| mean_f1(a.2.iter()).2.total_cmp(&mean_f1(b.2.iter()).2))
+            .filter(|(_, w, _, _)| *w == weight)
+            .max_by(|a, b| mean_f1(a.3.iter()).2.total_cmp(&mean_f1(b.3.iter()).2))
             .expect("a non-empty grid");
         let (_, _, f) = mean_f1(points.iter());
-        println!("in-sample: embedding weight {weight}: best similarity {threshold}, B-cubed F1 {f:.3}");
+        println!(
+            "in-sample: embedding weight {weight}: best similarity {threshold}, attach {attach}, B-cubed F1 {f:.3}"
+        );
     }
     let mut per_set_f1 = Vec::new();
-    for (name, weights) in [
-        ("precis (cross-validated)", &WEIGHTS[..]),
-        ("  embeddings only (cv)", &[1.0][..]),
-        ("  words only (cv)", &[0.0][..]),
+    for (name, weights, attaches) in [
+        ("precis (cross-validated)", &WEIGHTS[..], &ATTACH[..]),
+        ("  no attaching (cv)", &WEIGHTS[..], &[0.0][..]),
+        ("  embeddings only (cv)", &[1.0][..], &ATTACH[..]),
+        ("  words only (cv)", &[0.0][..], &ATTACH[..]),
     ] {
-        let (p, r, f, chosen, per_point) = cross_validated(weights);
+        let (p, r, f, chosen, per_point) = cross_validated(weights, attaches);
         rows.push(json!({"method": name, "precision": p, "recall": r, "f1": f, "ari": null, "stories": null,
-            "seconds": null, "note": format!("similarity/weight chosen per fold: {}", chosen.join(", "))}));
+            "seconds": null, "note": format!("similarity/weight/attach chosen per fold: {}", chosen.join(", "))}));
         let of_set = |set: usize| mean_f1(per_point.iter().zip(&truth).filter(|(_, t)| **t == set).map(|(x, _)| x)).2;
         per_set_f1.push((name.trim(), (0..sets).map(of_set).collect::<Vec<f64>>()));
     }

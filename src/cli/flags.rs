@@ -219,6 +219,11 @@ pub struct StoriesArgs {
     /// Share of the embedding cosine in that blend (the rest: TF-IDF cosine of the words), in [0, 1].
     #[arg(long, default_value_t = EventParams::DEFAULT_EMBEDDING_WEIGHT, value_name = "W", allow_negative_numbers = true)]
     pub embedding_weight: f32,
+    /// After that, a group of at most 3 articles joins the larger story it is closest to if their
+    /// average similarity is at least this, in [0, S] (0: never); a story's side articles share
+    /// fewer words with it than its core does.
+    #[arg(long, default_value_t = EventParams::DEFAULT_ATTACH_THRESHOLD, value_name = "A", allow_negative_numbers = true)]
+    pub attach_similarity: f32,
     /// Group a feed too large to hold as a stream, N days at a time: articles must come in date
     /// order and each needs a date (with --skip-bad, one that has none or comes out of order is
     /// reported and skipped); stories are written as they close (formats jsonl, csv, text).
@@ -610,8 +615,9 @@ impl StoriesArgs {
         let events = EventParams::new()
             .threshold(self.similarity)
             .embedding_weight(self.embedding_weight)
+            .attach_threshold(self.attach_similarity)
             .check()
-            .map_err(|e| UsageError::new(format!("--similarity/--embedding-weight: {e}")))?;
+            .map_err(|e| UsageError::new(format!("--similarity/--embedding-weight/--attach-similarity: {e}")))?;
         Ok((config(&self.model, &self.clustering, &self.summary)?, events))
     }
 }

@@ -28,6 +28,14 @@ pub enum ParamsError {
     /// A blend weight outside [0, 1].
     #[error("weight must be in [0, 1], got {0}")]
     Weight(f32),
+    /// An attach threshold outside [0, the similarity threshold].
+    #[error("attach similarity must be in [0, {threshold}] (0: off; at most the similarity threshold), got {attach}")]
+    Attach {
+        /// The attach threshold given.
+        attach: f32,
+        /// The similarity threshold.
+        threshold: f32,
+    },
     /// DBSCAN's `min_points` below 2.
     #[error("min_points must be at least 2, got {0}")]
     MinPoints(usize),

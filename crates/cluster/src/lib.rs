@@ -48,7 +48,7 @@ pub use clustering::{Cluster, Clustering, normalize};
 pub use dbscan::{DbscanParams, DbscanValidParams};
 pub use error::{Error, ParamsError, Result};
 pub use event_stream::{ClosedEvent, EventStream, StreamArticle};
-pub use events::{EventParams, EventValidParams, MAX_EVENT_ARTICLES};
+pub use events::{EventParams, EventValidParams, MAX_EVENT_ARTICLES, SMALL_PIECE};
 pub use kmeans::{KMeansParams, KMeansValidParams};
 /// The convention every checked parameter set of precis follows (linfa's): build, then `check`.
 pub use linfa::ParamGuard;
