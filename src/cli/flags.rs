@@ -221,7 +221,7 @@ pub struct StoriesArgs {
     pub embedding_weight: f32,
     /// After that, a group of at most 3 articles joins the larger story it is closest to if their
     /// average similarity is at least this, in [0, S] (0: never); a story's side articles share
-    /// fewer words with it than its core does.
+    /// fewer words with it than its core does. Not with --window-days.
     #[arg(long, default_value_t = EventParams::DEFAULT_ATTACH_THRESHOLD, value_name = "A", allow_negative_numbers = true)]
     pub attach_similarity: f32,
     /// Group a feed too large to hold as a stream, N days at a time: articles must come in date
