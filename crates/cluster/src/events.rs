@@ -3,9 +3,11 @@
 //!
 //! Embeddings alone find the topic ("an election", "a storm") but blur two elections together;
 //! shared rare words (names, places, numbers) tell the events apart but miss paraphrase. On the
-//! DUC 2003 feed the blend scores above either alone under cross-validation, though not by more
-//! than the noise of 30 sets (see the README's "Stories" section). Average
+//! DUC 2003 feed the blend scores above either alone under cross-validation (above embeddings
+//! alone by more than the noise of 30 sets; see the README's "Stories" section). Average
 //! linkage, unlike single linkage, does not let one generic article chain two events together.
+//! After it, pieces of a few articles may join a larger event at a lower bar
+//! ([`EventParams::attach_threshold`]): a long story's side articles share fewer words with it.
 
 use std::collections::HashMap;
 
