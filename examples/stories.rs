@@ -8,8 +8,8 @@
 //! then the anchors (BERTopic, scikit-learn) on the vectors it writes to OUT_DIR.
 //!
 //! Settings are judged by 5-fold cross-validation over whole sets: each fold's similarity
-//! threshold, embedding weight and attach threshold are chosen on the other folds' articles (the whole feed is
-//! grouped, only their labels are looked at), then scored on the fold's own articles.
+//! threshold, embedding weight and attach threshold are chosen on the other folds' articles (the
+//! whole feed is grouped, only their labels are looked at), then scored on the fold's own articles.
 
 use std::path::PathBuf;
 use std::time::Instant;
