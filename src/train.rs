@@ -375,6 +375,11 @@ pub fn training_rows(sets: &[Prepared]) -> Result<Rows, TrainError> {
         .collect()
 }
 
+/// The sets (of `n`, in id order) outside fold `fold` of `folds`: set `i` is in fold `i % folds`.
+fn outside_fold(n: usize, folds: usize, fold: usize) -> Vec<usize> {
+    (0..n).filter(|i| i % folds != fold).collect()
+}
+
 /// Every set summarized by the learned strategy with the model of its fold (`models[f]` for the
 /// sets `i` with `i % models.len() == f`, trained without them) and scored.
 fn held_out(sets: &[Prepared], models: &[Arc<ContentModel>], budget: Budget) -> Result<Scored, TrainError> {
@@ -401,8 +406,7 @@ pub fn cross_validate(
 ) -> Result<Scored, TrainError> {
     let models: Vec<Arc<ContentModel>> = (0..options.folds)
         .map(|fold| {
-            let train: Vec<usize> = (0..sets.len()).filter(|i| i % options.folds != fold).collect();
-            Arc::new(model_of(rows, &train, &[], options, sentence_weight))
+            Arc::new(model_of(rows, &outside_fold(sets.len(), options.folds, fold), &[], options, sentence_weight))
         })
         .collect();
     held_out(sets, &models, budget)
@@ -425,13 +429,12 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
     let rows = training_rows(sets)?;
     let all: Vec<usize> = (0..sets.len()).collect();
     let folds = options.folds;
-    let fold_of = |i: usize| i % folds;
     // Outer folds: the sentence weight is chosen on the training sets only, then the model trained
     // on them summarizes the held-out sets.
     let mut models = Vec::new();
     let mut chosen_per_fold = Vec::new();
     for fold in 0..folds {
-        let train: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) != fold).collect();
+        let train = outside_fold(sets.len(), folds, fold);
         let (weight, _) = choose_weight(sets, &rows, &train, options)?;
         chosen_per_fold.push(weight);
         models.push(Arc::new(model_of(&rows, &train, &[], options, weight)));
@@ -460,8 +463,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
             .iter()
             .enumerate()
             .map(|(fold, &weight)| {
-                let train: Vec<usize> = all.iter().copied().filter(|&i| fold_of(i) != fold).collect();
-                Arc::new(model_of(&rows, &train, dropped, options, weight))
+                Arc::new(model_of(&rows, &outside_fold(sets.len(), folds, fold), dropped, options, weight))
             })
             .collect();
         ablation.push((group.to_string(), held_out(sets, &without, options.budgets[0])?.mean[1]));

@@ -216,11 +216,6 @@ impl<'a> SummaryReport<'a> {
         &self.outcome.documents[doc].id
     }
 
-    /// A document as people name it in text output: its outlet when known, else its id.
-    fn source_name(&self, doc: usize) -> &str {
-        self.outcome.documents[doc].name()
-    }
-
     fn sentence_json(&self, selected: &precis_summarize::Selected) -> serde_json::Value {
         let o = self.outcome;
         let support: Vec<serde_json::Value> = selected
@@ -335,7 +330,7 @@ impl<'a> SummaryReport<'a> {
     /// documents name them, else their ids).
     pub fn write_summary_text(&self, out: &mut impl Write) -> Result<(), WriteError> {
         let o = self.outcome;
-        let name = |doc: usize| self.source_name(doc);
+        let name = |doc: usize| self.outcome.documents[doc].name();
         for selected in &o.summary.sentences {
             let mut sources = vec![name(selected.doc)];
             sources.extend(selected.support.iter().map(|s| name(s.doc)));
@@ -363,7 +358,7 @@ impl<'a> SummaryReport<'a> {
             writeln!(out, "\nWhat only one source says:")?;
             for group in &agreement.single_source {
                 let sentence = &o.sentences[group.sentence];
-                writeln!(out, "  - [{}] {}", self.source_name(sentence.doc), sentence.text)?;
+                writeln!(out, "  - [{}] {}", self.outcome.documents[sentence.doc].name(), sentence.text)?;
             }
         }
         Ok(())

@@ -18,7 +18,7 @@ use ndarray::Array2;
 
 use crate::agglomerative::root;
 use crate::error::{Error, Result};
-use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, idf, term_counts, weigh};
+use crate::events::{EventValidParams, MAX_EVENT_ARTICLES, blend, idf, term_counts, weigh};
 
 /// One article of a feed: a caller's key, its day (any day count, e.g. days since 1970), its
 /// embedding and content words.
@@ -283,7 +283,7 @@ impl EventStream {
                     .map(|(e, event)| {
                         let pairs = (group.keys.len() * event.keys.len()) as f64;
                         let vector_dot: f32 = group.vector_sum.iter().zip(&event.vector_sum).map(|(a, b)| a * b).sum();
-                        (e, (alpha * f64::from(vector_dot) + (1.0 - alpha) * words_dot[e]) / pairs)
+                        (e, blend(alpha, f64::from(vector_dot), words_dot[e]) / pairs)
                     })
                     .filter(|&(_, similarity)| similarity >= threshold)
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))

@@ -205,7 +205,7 @@ impl EventValidParams {
                 }
                 let later = cosines.row(i - start).into_iter().skip(i - start + 1).zip(&dots[i + 1..]);
                 condensed.extend(later.map(|(&embedding, &words)| {
-                    let similarity = alpha * f64::from(embedding) + (1.0 - alpha) * words;
+                    let similarity = blend(alpha, f64::from(embedding), words);
                     (1.0 - similarity).clamp(0.0, 2.0)
                 }));
             }
@@ -253,6 +253,8 @@ fn attach(
         if members[e].len() > SMALL_PIECE {
             continue;
         }
+        // The linkage consumed its pairwise distances; a piece's few rows cost less to compute
+        // again than a copy of all of them would take to keep.
         let mut total = vec![0f64; count];
         for &i in &members[e] {
             let cosines = unit.dot(&unit.row(i));
@@ -263,7 +265,7 @@ fn attach(
                 }
             }
             for j in 0..n {
-                total[events[j]] += alpha * f64::from(cosines[j]) + (1.0 - alpha) * dots[j];
+                total[events[j]] += blend(alpha, f64::from(cosines[j]), dots[j]);
             }
         }
         let best = (0..count)
@@ -283,6 +285,12 @@ fn attach(
             *number.entry(target[e]).or_insert(next)
         })
         .collect()
+}
+
+/// Two articles' (or the sums of two groups') similarity: `alpha` of the embedding cosine, the
+/// rest of the word cosine.
+pub(crate) fn blend(alpha: f64, embedding: f64, words: f64) -> f64 {
+    alpha * embedding + (1.0 - alpha) * words
 }
 
 /// Sparse unit TF-IDF vectors, `(term, weight)` sorted by term: sublinear term frequency

@@ -44,6 +44,14 @@ fn tokens_with_case(text: &str) -> Vec<(String, bool)> {
     }
 }
 
+/// Adds `doc` to `docs` unless it is there. Sentences come document by document, so the last
+/// entry is almost always the one to test.
+fn add_once(docs: &mut Vec<usize>, doc: usize) {
+    if docs.last() != Some(&doc) && !docs.contains(&doc) {
+        docs.push(doc);
+    }
+}
+
 fn bigrams(inputs: &Inputs, f: &Features) -> Bigrams {
     #[derive(Default)]
     struct Seen {
@@ -62,11 +70,7 @@ fn bigrams(inputs: &Inputs, f: &Features) -> Bigrams {
         let tokens = tokens_with_case(&sentence.text);
         log_words.push((tokens.len().max(1) as f64).ln());
         for (t, _) in &tokens {
-            let docs = word_docs.entry(t.clone()).or_default();
-            // Sentences come document by document, so the last entry is almost always the test.
-            if docs.last() != Some(&sentence.doc) && !docs.contains(&sentence.doc) {
-                docs.push(sentence.doc);
-            }
+            add_once(word_docs.entry(t.clone()).or_default(), sentence.doc);
         }
         let mut grams: BTreeMap<(String, String), bool> = BTreeMap::new();
         for w in tokens.windows(2) {
@@ -78,15 +82,13 @@ fn bigrams(inputs: &Inputs, f: &Features) -> Bigrams {
         }
         for (gram, capitalized) in &grams {
             let entry = seen.entry(gram.clone()).or_insert_with(|| Seen { first_index: usize::MAX, ..Seen::default() });
-            if sentence.index == 0 && !entry.first_docs.contains(&sentence.doc) {
-                entry.first_docs.push(sentence.doc);
+            if sentence.index == 0 {
+                add_once(&mut entry.first_docs, sentence.doc);
             }
             entry.first_index = entry.first_index.min(sentence.index);
-            if entry.docs.last() != Some(&sentence.doc) && !entry.docs.contains(&sentence.doc) {
-                entry.docs.push(sentence.doc);
-            }
-            if sentence.index < LEAD_SENTENCES && !entry.lead_docs.contains(&sentence.doc) {
-                entry.lead_docs.push(sentence.doc);
+            add_once(&mut entry.docs, sentence.doc);
+            if sentence.index < LEAD_SENTENCES {
+                add_once(&mut entry.lead_docs, sentence.doc);
             }
             entry.sentences.push(i);
             entry.capitalized += usize::from(*capitalized);
