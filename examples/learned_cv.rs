@@ -158,6 +158,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             base.mean[1],
             base.mean[2]
         );
+        let mut first_row: Option<(Vec<f64>, Vec<f64>)> = None;
         for &w in &weights {
             let started = std::time::Instant::now();
             let cv = train::cross_validate(&sets, &rows, &options, w, budget)?;
@@ -174,6 +175,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 String::new()
             };
             this_run.insert(key, serde_json::json!(cv.rouge2));
+            // Paired against the first row of this budget in this run, R-1 and R-2.
+            let first = first_row.get_or_insert_with(|| (cv.rouge1.clone(), cv.rouge2.clone()));
+            let paired =
+                |a: &[f64], b: &[f64]| train::bootstrap(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>());
+            let (m1, l1, h1) = paired(&cv.rouge1, &first.0);
+            let (m2, l2, h2) = paired(&cv.rouge2, &first.1);
+            let versus =
+                format!("{versus} | vs first row R-1 {m1:+.2} [{l1:+.2}, {h1:+.2}] R-2 {m2:+.2} [{l2:+.2}, {h2:+.2}]");
             let all: Vec<usize> = (0..sets.len()).collect();
             std::fs::write(
                 cache.join(format!("model-w{w}.json")),

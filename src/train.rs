@@ -169,6 +169,8 @@ pub struct Scored {
     pub budget: Budget,
     /// Mean ROUGE recall × 100, R-L.
     pub mean: [f64; 3],
+    /// Per set, ROUGE-1 recall × 100.
+    pub rouge1: Vec<f64>,
     /// Per set, ROUGE-2 recall × 100.
     pub rouge2: Vec<f64>,
     /// Per set, the summary (one sentence per line).
@@ -331,6 +333,7 @@ fn scored(system: &str, budget: Budget, results: Vec<(RougeScores, String)>) -> 
         system: system.to_string(),
         budget,
         mean: [100.0 * mean.rouge1.recall, 100.0 * mean.rouge2.recall, 100.0 * mean.rouge_l.recall],
+        rouge1: scores.iter().map(|s| 100.0 * s.rouge1.recall).collect(),
         rouge2: scores.iter().map(|s| 100.0 * s.rouge2.recall).collect(),
         summaries: results.into_iter().map(|(_, t)| t).collect(),
     }

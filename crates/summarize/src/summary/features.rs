@@ -76,13 +76,13 @@ impl SummaryValidParams {
 }
 
 /// Whether a sentence leans on one a summary will not carry: it opens with a pronoun ("He
-/// said...", "This means...") or a connective ("But...", "In response,...", "Seconds later,..."),
-/// or sets itself against what came before (", however,").
+/// said...", "This means..."), a connective ("But...", "In response,...", "Seconds later,...") or
+/// a time told by an earlier sentence ("On that day,...", "Since then,..."), or sets itself
+/// against what came before (", however,").
 fn dangling(text: &str) -> bool {
     const PRONOUNS: &str = "he she they it his her their its this these those them";
-    const CONNECTIVES: &str =
-        "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and";
-    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other hand|at the same time|after that|in that case|for that reason";
+    const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
+    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other hand|at the same time|after that|in that case|for that reason|since then|by then|until then|at the time|at that time|on that day|that day|the next day|the following day|the day before|the day after";
     let lower = text.to_lowercase();
     let words: Vec<&str> =
         lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).take(4).collect();
@@ -117,6 +117,9 @@ mod tests {
             "In response, the cabinet suspended the accord.",
             "Seconds later, an explosion shook the area.",
             "In this dispute, however, the White House has a strong hand.",
+            "On that day, the council met again.",
+            "Since then, prices have doubled.",
+            "Meanwhile, rescuers searched the coast.",
         ] {
             assert!(dangling(leaning), "{leaning}");
         }
@@ -126,6 +129,8 @@ mod tests {
             "Hispanic voters turned out in record numbers.",
             "Later elections confirmed the result.",
             "In turnout, the north led the south.",
+            "That dayside satellite failed.",
+            "Sincere thanks went to the crews.",
         ] {
             assert!(!dangling(standing), "{standing}");
         }
