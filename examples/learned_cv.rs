@@ -10,7 +10,8 @@
 //! prints the held-out log-loss of the bigram labels with each feature left out. Each run keeps its
 //! per-set R-2 in `target/learned-cv/last-run.json` and the next run pairs its own with them, so a
 //! change is measured against the run before it, set by set. The model trained on every set at
-//! each weight is written to `target/learned-cv/model-wWEIGHT.json` (for `--content-model`).
+//! each weight is written to `target/learned-cv/model-wWEIGHT.json` (for `--content-model`). With
+//! `SUMMARIES_DIR=DIR`, the cross-validated summaries go there too (what `precis eval` reads).
 
 use std::path::{Path, PathBuf};
 
@@ -175,6 +176,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 String::new()
             };
             this_run.insert(key, serde_json::json!(cv.rouge2));
+            if let Some(dir) = std::env::var_os("SUMMARIES_DIR") {
+                let file = std::path::Path::new(&dir).join(train::summaries_file(&format!("learned-w{w}"), budget));
+                cv.write_summaries(&sets, &mut std::fs::File::create(file)?)?;
+            }
             // Paired against the first row of this budget in this run, R-1 and R-2.
             let first = first_row.get_or_insert_with(|| (cv.rouge1.clone(), cv.rouge2.clone()));
             let paired =
