@@ -9,9 +9,11 @@
 //! (100 and 200 words, 665 bytes, 50 words) instead of 100 words and 665 bytes; `LOGLOSS=1` first
 //! prints the held-out log-loss of the bigram labels with each feature left out. Each run keeps its
 //! per-set R-2 in `target/learned-cv/last-run.json` and the next run pairs its own with them, so a
-//! change is measured against the run before it, set by set. The model trained on every set at
-//! each weight is written to `target/learned-cv/model-wWEIGHT.json` (for `--content-model`). With
-//! `SUMMARIES_DIR=DIR`, the cross-validated summaries go there too (what `precis eval` reads).
+//! change is measured against the run before it, set by set; each row is also paired, in R-1 and
+//! R-2, with the first row of its budget in the same run (the base, when comparing weights). The
+//! model trained on every set at each weight is written to `target/learned-cv/model-wWEIGHT.json`
+//! (for `--content-model`). With `SUMMARIES_DIR=DIR`, the cross-validated summaries go there too
+//! (what `precis eval` reads).
 
 use std::path::{Path, PathBuf};
 
