@@ -148,10 +148,10 @@ mod tests {
             unit.row_mut(i).mapv_inplace(|x| x / norm);
         }
         let mut reports: Vec<Vec<Support>> = vec![Vec::new(); n];
-        for i in 0..n {
+        for (i, reported) in reports.iter_mut().enumerate() {
             for j in 0..n {
                 if i != j && next() < 0.15 {
-                    reports[i].push(Support { sentence: j, doc: j, cosine: 0.6 });
+                    reported.push(Support { sentence: j, doc: j, cosine: 0.6 });
                 }
             }
         }
