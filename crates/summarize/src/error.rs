@@ -13,6 +13,9 @@ pub enum ParamsError {
     /// A redundancy threshold outside (0, 1].
     #[error("redundancy must be a cosine in (0, 1], got {0}")]
     Redundancy(f32),
+    /// A stopping gap of the exact program outside [0, 1).
+    #[error("the MIP gap must be in [0, 1), got {0}")]
+    MipGap(f32),
     /// An MMR trade-off outside [0, 1].
     #[error("mmr lambda must be in [0, 1], got {0}")]
     MmrLambda(f64),

@@ -143,6 +143,7 @@ pub struct SummaryValidParams {
     pub(crate) min_content_words: usize,
     pub(crate) mmr_lambda: f64,
     pub(crate) graph_threshold: f32,
+    pub(crate) mip_gap: f32,
     pub(crate) content_model: Arc<ContentModel>,
 }
 
@@ -163,6 +164,7 @@ impl SummaryParams {
             min_content_words: 5,
             mmr_lambda: 0.7,
             graph_threshold: 0.45,
+            mip_gap: 0.0,
             content_model: ContentModel::shipped(),
         })
     }
@@ -219,6 +221,22 @@ impl SummaryParams {
         self.0.graph_threshold = cosine;
         self
     }
+
+    /// How far below the optimum the exact program of `concepts` and `learned` may stop, as a
+    /// share of the objective, in [0, 1); 0 (the default) solves to the optimum. Long budgets are
+    /// where it pays: on the dev set, 0.01 made the `learned` selection at 200 words 25 times
+    /// faster with R-2 within noise (README). The stopping point is found without a clock, so a
+    /// given input still gives one summary.
+    ///
+    /// ```
+    /// use precis_summarize::{ParamGuard, SummaryParams};
+    /// assert!(SummaryParams::new().mip_gap(0.01).check().is_ok());
+    /// assert!(SummaryParams::new().mip_gap(1.0).check().is_err());
+    /// ```
+    pub fn mip_gap(mut self, gap: f32) -> Self {
+        self.0.mip_gap = gap;
+        self
+    }
 }
 
 impl ParamGuard for SummaryParams {
@@ -242,6 +260,9 @@ impl ParamGuard for SummaryParams {
         }
         if !(0.0..1.0).contains(&p.graph_threshold) {
             return Err(ParamsError::GraphThreshold(p.graph_threshold));
+        }
+        if !(0.0..1.0).contains(&p.mip_gap) {
+            return Err(ParamsError::MipGap(p.mip_gap));
         }
         Ok(&self.0)
     }

@@ -74,6 +74,10 @@ impl SummaryValidParams {
                     .map(|(&(a, b), v)| bonus[candidates[a]].min(bonus[candidates[b]]) * *v)
                     .sum::<Expression>();
             let mut model = vars.maximise(objective).using(microlp);
+            if self.mip_gap > 0.0 {
+                use good_lp::solvers::WithMipGap;
+                model = model.with_mip_gap(self.mip_gap).ok()?;
+            }
             let length: Expression = candidates.iter().zip(&s).map(|(&i, v)| f.cost[i] as f64 * *v).sum();
             model = model.with(constraint!(length <= self.budget.limit() as f64));
             // Only "a concept counts if some chosen sentence has it". Gillick & Favre also bound every
