@@ -6,7 +6,8 @@ use super::features::Features;
 use crate::params::SummaryValidParams;
 
 impl SummaryValidParams {
-    /// The exact optimum of the coverage objective under the budget (Gillick & Favre's ILP), with
+    /// The optimum of the coverage objective under the budget (Gillick & Favre's ILP; with a
+    /// [MIP gap](crate::SummaryParams::mip_gap), a selection within that share of it), with
     /// each claim's per-sentence terms credited once: when two chosen sentences of different
     /// sources report each other (the evidence would list one under the other), the smaller of
     /// their terms is taken back. Those pairs are many and rarely both chosen, so they enter the
