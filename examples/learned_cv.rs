@@ -49,6 +49,17 @@ fn cached_embeddings(
     vectors
 }
 
+/// Refuses to write `file` over the data read, or over anything but a regular file (a link, a
+/// FIFO, a device).
+fn refuse_to_replace(file: &Path, data: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(file) else { return Ok(()) };
+    let same = file.canonicalize().ok().zip(data.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    if same || !meta.file_type().is_file() {
+        return Err(format!("{}: not replacing it (the data, or not a regular file)", file.display()));
+    }
+    Ok(())
+}
+
 /// Cross-validated log-loss and average precision of the bigram labels, with all features and with
 /// each left out: a far less noisy guide than ROUGE for which features help.
 fn held_out_fit(rows: &train::Rows, folds: usize) {
@@ -179,7 +190,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             this_run.insert(key, serde_json::json!(cv.rouge2));
             if let Some(dir) = std::env::var_os("SUMMARIES_DIR") {
-                let file = std::path::Path::new(&dir).join(train::summaries_file(&format!("learned-w{w}"), budget));
+                let file = Path::new(&dir).join(train::summaries_file(&format!("learned-w{w}"), budget));
+                refuse_to_replace(&file, &data)?;
                 cv.write_summaries(&sets, &mut std::fs::File::create(file)?)?;
             }
             // Paired against the first row of this budget in this run, R-1 and R-2.

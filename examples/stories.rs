@@ -86,8 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut first_set = std::collections::HashMap::<&str, usize>::new();
     let mut merged: Vec<usize> = (0..sets).collect();
     for (doc, set) in &feed {
-        let original = doc.id.split('#').next().unwrap_or(&doc.id);
-        let other = *first_set.entry(original).or_insert(*set);
+        let other = *first_set.entry(original_id(&doc.id)).or_insert(*set);
         let (a, b) = (merged[other], merged[*set]);
         merged.iter_mut().filter(|m| **m == b.max(a)).for_each(|m| *m = a.min(b));
     }
@@ -95,10 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shared_classes = merged.iter().collect::<std::collections::HashSet<_>>().len();
     // The best any grouping that keeps an article's copies in one story can score: every set
     // exact, each second copy with its first copy's set; and the sharing sets merged whole.
-    let first_copy: std::collections::HashMap<&str, usize> =
-        feed.iter().rev().map(|(d, set)| (d.id.split('#').next().unwrap_or(&d.id), *set)).collect();
-    let copies_kept: Vec<usize> =
-        represented.documents.iter().map(|d| first_copy[d.id.split('#').next().unwrap_or(&d.id)]).collect();
+    let copies_kept: Vec<usize> = represented.documents.iter().map(|d| first_set[original_id(&d.id)]).collect();
     println!(
         "ceiling with copies in one story: B-cubed F1 {:.3} (each copy with its first set), {:.3} (sharing sets merged)",
         bcubed(&copies_kept, &truth).2,
@@ -295,6 +291,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("precis.json"), serde_json::to_string_pretty(&report)?)?;
     println!("{}", serde_json::to_string_pretty(&report["rows"])?);
     Ok(())
+}
+
+/// The id an article had before the feed numbered its second copy (`ID#2`).
+fn original_id(id: &str) -> &str {
+    id.split('#').next().unwrap_or(id)
 }
 
 /// Peak resident memory of this process so far, in MiB (the model, the feed and its vectors).
