@@ -7,12 +7,13 @@
 //! `cargo run --release --example learned_cv [-- DATA.jsonl [WEIGHT...]]`
 //! (default: ../shared/data/duc2003_task2.jsonl, weights 0.5 and 1). `BUDGETS=100`, `200` or `all`
 //! (100 and 200 words, 665 bytes, 50 words) instead of 100 words and 665 bytes; `LOGLOSS=1` first
-//! prints the held-out log-loss of the bigram labels with each feature left out. Each run keeps its
-//! per-set R-2 in `target/learned-cv/last-run.json` and the next run pairs its own with them, so a
-//! change is measured against the run before it, set by set; each row is also paired, in R-1 and
-//! R-2, with the first row of its budget in the same run (the base, when comparing weights). The
-//! model trained on every set at each weight is written to `target/learned-cv/model-wWEIGHT.json`
-//! (for `--content-model`). With `SUMMARIES_DIR=DIR`, the cross-validated summaries go there too
+//! prints the held-out log-loss of the bigram labels with each feature left out; `MIN_PROBABILITY=P`
+//! and `MAX_CONCEPTS=N` replace the training defaults. Each run keeps its per-set in
+//! `target/learned-cv/last-run.json` and the next run pairs its own with them, so a change is
+//! measured against the run before it, set by set; each row is also paired, in, with
+//! the first row of its budget in the same run (the base, when comparing weights). The model
+//! trained on every set at each weight is written to `target/learned-cv/model-wWEIGHT.json` (for
+//! `--content-model`). With `SUMMARIES_DIR=DIR`, the cross-validated summaries go there too
 //! (what `precis eval` reads).
 
 use std::path::{Path, PathBuf};
@@ -143,7 +144,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sets.push(Prepared::new(set.id, clustered, refs));
     }
     sets.sort_by(|a, b| a.id.cmp(&b.id));
-    let options = Options::default();
+    let mut options = Options::default();
+    if let Ok(p) = std::env::var("MIN_PROBABILITY") {
+        options.min_probability = p.parse()?;
+    }
+    if let Ok(n) = std::env::var("MAX_CONCEPTS") {
+        options.max_concepts = n.parse()?;
+    }
     // Per-set R-2 of each row, kept for a paired comparison with the next run.
     let last = cache.join("last-run.json");
     let previous: serde_json::Value =
@@ -179,15 +186,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let diffs: Vec<f64> = cv.rouge2.iter().zip(&base.rouge2).map(|(a, b)| a - b).collect();
             let (mean, low, high) = train::bootstrap(&diffs);
             let key = format!("{} {w}", train::budget_name(budget));
-            let before: Vec<f64> =
-                previous[&key].as_array().map_or(Vec::new(), |v| v.iter().filter_map(|x| x.as_f64()).collect());
-            let versus = if before.len() == cv.rouge2.len() {
-                let (m, l, h) =
-                    train::bootstrap(&cv.rouge2.iter().zip(&before).map(|(a, b)| a - b).collect::<Vec<_>>());
-                format!("vs last run {m:+.2} [{l:+.2}, {h:+.2}]")
+            let before = |key: &str| -> Vec<f64> {
+                previous[key].as_array().map_or(Vec::new(), |v| v.iter().filter_map(|x| x.as_f64()).collect())
+            };
+            let (before1, before2) = (before(&format!("{key} R-1")), before(&key));
+            let versus = if before1.len() == cv.rouge1.len() && before2.len() == cv.rouge2.len() {
+                let paired =
+                    |a: &[f64], b: &[f64]| train::bootstrap(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>());
+                let (m1, l1, h1) = paired(&cv.rouge1, &before1);
+                let (m2, l2, h2) = paired(&cv.rouge2, &before2);
+                format!("vs last run R-1 {m1:+.2} [{l1:+.2}, {h1:+.2}] R-2 {m2:+.2} [{l2:+.2}, {h2:+.2}]")
             } else {
                 String::new()
             };
+            this_run.insert(format!("{key} R-1"), serde_json::json!(cv.rouge1));
             this_run.insert(key, serde_json::json!(cv.rouge2));
             if let Some(dir) = std::env::var_os("SUMMARIES_DIR") {
                 let file = Path::new(&dir).join(train::summaries_file(&format!("learned-w{w}"), budget));

@@ -474,11 +474,12 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
     let (chosen, _) = choose_weight(sets, &rows, &all, options)?;
     let mut model = model_of(&rows, &all, &[], options, chosen);
     let protocol = format!(
-        "{folds}-fold cross-validation over whole sets (set i of {} in id order in fold i mod {folds}); the sentence weight chosen from {:?} by an inner {folds}-fold cross-validation on each outer training fold; L2 {}; min probability {}",
+        "{folds}-fold cross-validation over whole sets (set i of {} in id order in fold i mod {folds}); the sentence weight chosen from {:?} by an inner {folds}-fold cross-validation on each outer training fold; L2 {}; min probability {}; MIP gap {}",
         sets.len(),
         options.sentence_weights,
         options.l2,
-        options.min_probability
+        options.min_probability,
+        SummaryParams::new().check().expect("defaults are valid").mip_gap()
     );
     let report = Report { protocol, table, paired, ablation, chosen_per_fold, chosen };
     model.training = Training {

@@ -77,21 +77,40 @@ impl SummaryValidParams {
 
 /// Whether a sentence leans on one a summary will not carry: it opens with a pronoun ("He
 /// said...", "This means..."), a connective ("But...", "In response,...", "Seconds later,...") or
-/// a time told by an earlier sentence ("On that day,...", "Since then,..."), or sets itself
-/// against what came before (", however,").
+/// a time told by an earlier sentence ("On that day,...", "Since then,..."), sets itself against
+/// what came before (", however,"), or points back with "these" or "those" ("only four of those
+/// bills").
 fn dangling(text: &str) -> bool {
     const PRONOUNS: &str = "he she they it his her their its this these those them";
     const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
-    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other hand|at the same time|after that|in that case|for that reason|since then|by then|until then|at the time|at that time|on that day|that day|the next day|the following day|the day before|the day after";
+    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other|at the same time|after that|in that case|for that reason|since then|by then|until then|at the time|at that time|on that day|that day|the next day|the following day|the day before|the day after";
     let lower = text.to_lowercase();
-    let words: Vec<&str> =
-        lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).take(4).collect();
+    let all: Vec<&str> = lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+    let words = &all[..all.len().min(4)];
     let first = words.first().copied().unwrap_or_default();
     let opening = words.join(" ") + " ";
     PRONOUNS.split(' ').chain(CONNECTIVES.split(' ')).any(|w| w == first)
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
         || lower.contains(", however,")
+        || all.windows(2).any(|w| points_back(w[0], w[1]))
+}
+
+/// Whether "these" or "those" before `next` points back to something told earlier ("these
+/// satellites", "those went") rather than to what follows ("those who...", "those killed",
+/// "those in power") or to a time ("these days").
+fn points_back(word: &str, next: &str) -> bool {
+    const FOLLOWED: &str = "who whom whose which that in at on of with from for without under among across by days";
+    // Participles that do not end in -ed: "those taken hostage".
+    const PARTICIPLES: &str = "taken chosen given held hurt left caught known sent found seen";
+    match word {
+        "these" | "those" => {
+            let describes = word == "those"
+                && (next.ends_with("ed") || next.ends_with("ing") || PARTICIPLES.split(' ').any(|w| w == next));
+            !next.is_empty() && !FOLLOWED.split(' ').any(|w| w == next) && !describes
+        }
+        _ => false,
+    }
 }
 
 /// Whether a sentence ends on a title ("... the president, Ms."): the segmenter cut it before the
@@ -120,6 +139,10 @@ mod tests {
             "On that day, the council met again.",
             "Since then, prices have doubled.",
             "Meanwhile, rescuers searched the coast.",
+            "So far, the council has passed only two of those bills.",
+            "All of these ships left port on time.",
+            "Two of those went to the home team.",
+            "On the other side stood the mayor.",
         ] {
             assert!(dangling(leaning), "{leaning}");
         }
@@ -131,6 +154,11 @@ mod tests {
             "In turnout, the north led the south.",
             "That dayside satellite failed.",
             "Sincere thanks went to the crews.",
+            "A list of those killed was released on Monday.",
+            "Aid reached those who had lost their homes.",
+            "Prices rose for those in the north.",
+            "Fewer farmers plant wheat these days.",
+            "The ferry carried those seeking shelter.",
         ] {
             assert!(!dangling(standing), "{standing}");
         }

@@ -216,21 +216,37 @@ mod tests {
         Some(total + w.iter().zip(&covered).filter(|(_, c)| **c).map(|(w, _)| w).sum::<f64>())
     }
 
+    /// Per instance, the best value of any selection, and the value of the one `params` chooses.
+    fn best_and_found(params: &SummaryValidParams) -> Vec<(f64, f64)> {
+        (0..40)
+            .map(|seed| {
+                let (f, of, w, b) = instance(seed);
+                let n = f.cost.len();
+                let best = (0u32..1 << n)
+                    .filter_map(|mask| {
+                        let chosen: Vec<usize> = (0..n).filter(|&i| mask & (1 << i) != 0).collect();
+                        value(params, &f, &of, &w, &b, &chosen)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let chosen = params.concepts_ilp(&f, &of, &w, &b).expect("a solution");
+                (best, value(params, &f, &of, &w, &b, &chosen).expect("a feasible selection"))
+            })
+            .collect()
+    }
+
     #[test]
     fn the_program_finds_the_optimum_of_every_selection() {
-        let params = SummaryParams::new().budget(Budget::Words(60)).check().unwrap();
-        for seed in 0..40 {
-            let (f, of, w, b) = instance(seed);
-            let n = f.cost.len();
-            let best = (0u32..1 << n)
-                .filter_map(|mask| {
-                    let chosen: Vec<usize> = (0..n).filter(|&i| mask & (1 << i) != 0).collect();
-                    value(&params, &f, &of, &w, &b, &chosen)
-                })
-                .fold(f64::NEG_INFINITY, f64::max);
-            let chosen = params.concepts_ilp(&f, &of, &w, &b).expect("a solution");
-            let found = value(&params, &f, &of, &w, &b, &chosen).expect("a feasible selection");
+        let params = SummaryParams::new().budget(Budget::Words(60)).mip_gap(0.0).check().unwrap();
+        for (seed, (best, found)) in best_and_found(&params).into_iter().enumerate() {
             assert!((found - best).abs() < 1e-6, "seed {seed}: {found} against the best {best}");
+        }
+    }
+
+    #[test]
+    fn with_a_gap_the_program_stops_within_it() {
+        let params = SummaryParams::new().budget(Budget::Words(60)).mip_gap(0.05).check().unwrap();
+        for (seed, (best, found)) in best_and_found(&params).into_iter().enumerate() {
+            assert!(found >= best * 0.95 - 1e-6, "seed {seed}: {found} against the best {best}");
         }
     }
 }
