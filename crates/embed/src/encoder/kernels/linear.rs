@@ -162,7 +162,7 @@ pub(super) fn micro_kernel(
     assert!(steps.len() >= (tile.rows - 1) * stride + depth);
     assert!(c.len() >= (tile.rows - 1) * tile.ldc + tile.cols);
     #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Avx512 && (format == Format::F32 || std::arch::is_x86_feature_detected!("avx512bf16")) {
+    if isa == Isa::Avx512 && (format == Format::F32 || isa.has_bf16_products()) {
         let bf16 = format == Format::Bf16;
         macro_rules! dispatch {
             ($($r:literal)*) => {
@@ -178,6 +178,13 @@ pub(super) fn micro_kernel(
         dispatch!(1 2 3 4 5 6 7 8 9 10 11 12);
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx2 && format == Format::F32 {
+        // SAFETY: `Isa::Avx2` is only chosen after run-time detection of AVX2 and FMA, and the
+        // asserts above bound every read and write the kernel makes.
+        unsafe { super::avx2::kernel_f32(tile, depth, a, panel, c) };
+        return;
+    }
     let _ = isa;
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
@@ -188,9 +195,10 @@ pub(super) fn micro_kernel(
     portable_kernel(format, tile, depth, a, panel, c);
 }
 
-/// The portable kernel compiled for AVX2: CPUs without AVX-512 (most laptops, many cloud
-/// machines) would otherwise run the baseline x86-64 build of it, SSE2 only, several times slower.
-/// Same operations in the same order (no fused multiply-adds are formed), so the same bits.
+/// The portable kernel compiled for AVX2, for what has no kernel of its own there (bf16 panels
+/// without AVX-512 BF16, and `Isa::Portable` asked for on an AVX2 CPU): the baseline x86-64
+/// build, SSE2 only, is several times slower. Same operations in the same order (no fused
+/// multiply-adds are formed), so the same bits as the portable kernel.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline(never)]

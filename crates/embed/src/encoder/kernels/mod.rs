@@ -34,12 +34,14 @@
 //!
 //! One module per concern: [`packing`] (weights laid out once, bf16 rounding), [`linear`] (the
 //! matrix-product driver and its portable micro-kernel), `avx512` (the AVX-512 micro-kernels),
+//! `avx2` (the AVX2 + FMA micro-kernel for f32),
 //! [`math`] (erf, exp, GELU, layer norm) and [`attention`].
 
 use std::mem::MaybeUninit;
 
-/// Runs `$body` compiled for AVX-512 when `$isa` says the CPU has it, else for the build target.
-/// The body is the same source either way; only the instructions the compiler may use differ.
+/// Runs `$body` compiled for AVX-512 or AVX2 when `$isa` says the CPU has it, else for the build
+/// target. The body is the same source either way; only the instructions the compiler may use
+/// differ (it forms no fused multiply-adds of its own, so the bits are the same too).
 macro_rules! multiversion {
     ($isa:expr, $name:ident($($arg:ident: $ty:ty),*) $body:block) => {{
         #[inline(always)]
@@ -49,17 +51,27 @@ macro_rules! multiversion {
         fn $name($($arg: $ty),*) {
             body($($arg),*)
         }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2($($arg: $ty),*) {
+            body($($arg),*)
+        }
         match $isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Isa::Avx512` is only chosen after run-time detection of AVX-512F (which
             // implies FMA on every CPU that has it).
             Isa::Avx512 => unsafe { $name($($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::Avx2` is only chosen after run-time detection of AVX2 and FMA.
+            Isa::Avx2 => unsafe { avx2($($arg),*) },
             _ => body($($arg),*),
         }
     }};
 }
 
 mod attention;
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod linear;
@@ -85,6 +97,8 @@ pub(super) const KC: usize = 256;
 pub enum Isa {
     /// AVX-512F (x86-64), detected at run time.
     Avx512,
+    /// AVX2 and FMA (x86-64) without AVX-512F, detected at run time.
+    Avx2,
     /// Plain Rust the compiler vectorizes for the build target.
     Portable,
 }
@@ -96,7 +110,21 @@ impl Isa {
         if std::arch::is_x86_feature_detected!("avx512f") {
             return Isa::Avx512;
         }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            return Isa::Avx2;
+        }
         Isa::Portable
+    }
+
+    /// Whether bf16 panels have a kernel of their own (AVX-512 BF16's `vdpbf16ps`); elsewhere
+    /// they run the portable kernel, slower than f32 products.
+    pub fn has_bf16_products(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self == Isa::Avx512 {
+            return std::arch::is_x86_feature_detected!("avx512bf16");
+        }
+        false
     }
 }
 
@@ -202,8 +230,9 @@ mod tests {
 
     #[test]
     fn linear_matches_a_plain_product_at_awkward_shapes() {
-        // Rows, depth and width that are not multiples of MR, KC and NR exercise every edge path.
-        for (rows, k, n) in [(1, 3, 1), (13, 300, 45), (25, 384, 64), (7, 600, 33), (40, 17, 100)] {
+        // Rows, depth and width that are not multiples of MR, KC and NR exercise every edge path
+        // (and 1, 2 and 3 rows left for the AVX2 kernel's last pass over a block).
+        for (rows, k, n) in [(1, 3, 1), (13, 300, 45), (25, 384, 64), (7, 600, 33), (40, 17, 100), (5, 40, 70)] {
             let x = pseudo_random(rows * k, 1);
             let w = pseudo_random(n * k, 2);
             let b = pseudo_random(n, 3);
