@@ -75,15 +75,16 @@ impl SummaryValidParams {
     }
 }
 
-/// Whether a sentence leans on one a summary will not carry: it opens with a pronoun ("He
-/// said...", "This means..."), a connective ("But...", "In response,...", "Seconds later,...") or
-/// a time told by an earlier sentence ("On that day,...", "Since then,..."), sets itself against
-/// what came before (", however,"), or points back with "these" or "those" ("only four of those
-/// bills").
+/// Whether a sentence leans on one a summary will not carry: it opens with a pronoun or a
+/// demonstrative ("He said...", "That storm..."), a connective ("But...", "In response,...",
+/// "Seconds later,...", "In each case,...") or a time told by an earlier sentence ("On that
+/// day,...", "Since then,..."), sets itself against what came before (", however,"), quotes
+/// someone named only earlier (", he said"), or points back with "these" or "those" ("only four of
+/// those bills").
 fn dangling(text: &str) -> bool {
-    const PRONOUNS: &str = "he she they it his her their its this these those them";
+    const PRONOUNS: &str = "he she they it his her their its this that these those them";
     const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
-    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other|at the same time|after that|in that case|for that reason|since then|by then|until then|at the time|at that time|on that day|that day|the next day|the following day|the day before|the day after";
+    const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other|at the same time|after that|in that case|for that reason|in each case|in both cases|in either case|since then|by then|until then|at the time|at that time|on that day|the next day|the following day|the day before|the day after";
     let lower = text.to_lowercase();
     let all: Vec<&str> = lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
     let words = &all[..all.len().min(4)];
@@ -93,6 +94,7 @@ fn dangling(text: &str) -> bool {
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
         || lower.contains(", however,")
+        || [", he said", ", she said", ", he added", ", she added"].iter().any(|p| lower.contains(p))
         || all.windows(2).any(|w| points_back(w[0], w[1]))
 }
 
@@ -143,6 +145,9 @@ mod tests {
             "All of these ships left port on time.",
             "Two of those went to the home team.",
             "On the other side stood the mayor.",
+            "That storm left 2,000 people dead.",
+            "In each case, the gunman fled on foot.",
+            "Seventeen others died in landslides, he said.",
         ] {
             assert!(dangling(leaning), "{leaning}");
         }
@@ -152,13 +157,15 @@ mod tests {
             "Hispanic voters turned out in record numbers.",
             "Later elections confirmed the result.",
             "In turnout, the north led the south.",
-            "That dayside satellite failed.",
+            "The next dayshift arrived at six.",
             "Sincere thanks went to the crews.",
             "A list of those killed was released on Monday.",
             "Aid reached those who had lost their homes.",
             "Prices rose for those in the north.",
             "Fewer farmers plant wheat these days.",
             "The ferry carried those seeking shelter.",
+            "Thatcher met the queen on Tuesday.",
+            "The mayor said he would resign in May.",
         ] {
             assert!(!dangling(standing), "{standing}");
         }
