@@ -56,18 +56,19 @@ unsafe fn pass<const R: usize>(tile: Tile<'_>, depth: usize, a: Rows<'_>, panel:
     // `cols` values go through a full-width row on the stack, so no lane past them is touched.
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); LANES]; R];
+        let mut partial = [0f32; NR];
         for (r, row) in acc.iter_mut().enumerate() {
-            let start: [f32; NR] = match bias {
-                Some(bias) => bias[..NR].try_into().expect("a bias holds NR values"),
+            let from: *const f32 = match bias {
+                Some(bias) => bias[..NR].as_ptr(),
+                // Without a bias, `c` holds the previous depth slab's sums.
+                None if cols == NR => c.add(r * ldc),
                 None => {
-                    // Without a bias, `c` holds the previous depth slab's sums.
-                    let mut start = [0f32; NR];
-                    std::ptr::copy_nonoverlapping(c.add(r * ldc), start.as_mut_ptr(), cols);
-                    start
+                    std::ptr::copy_nonoverlapping(c.add(r * ldc), partial.as_mut_ptr(), cols);
+                    partial.as_ptr()
                 }
             };
             for (j, lane) in row.iter_mut().enumerate() {
-                *lane = _mm256_loadu_ps(start.as_ptr().add(8 * j));
+                *lane = _mm256_loadu_ps(from.add(8 * j));
             }
         }
         let (mut ap, mut bp) = (steps.as_ptr().cast::<f32>(), panel.as_ptr().cast::<f32>());
@@ -83,11 +84,13 @@ unsafe fn pass<const R: usize>(tile: Tile<'_>, depth: usize, a: Rows<'_>, panel:
             bp = bp.add(NR);
         }
         for (r, row) in acc.iter().enumerate() {
-            let mut sums = [0f32; NR];
+            let to = if cols == NR { c.add(r * ldc) } else { partial.as_mut_ptr() };
             for (j, lane) in row.iter().enumerate() {
-                _mm256_storeu_ps(sums.as_mut_ptr().add(8 * j), *lane);
+                _mm256_storeu_ps(to.add(8 * j), *lane);
             }
-            std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(r * ldc), cols);
+            if cols < NR {
+                std::ptr::copy_nonoverlapping(partial.as_ptr(), c.add(r * ldc), cols);
+            }
         }
     }
 }
