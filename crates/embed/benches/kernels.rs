@@ -1,5 +1,6 @@
 //! The fused CPU kernels at all-MiniLM-L6-v2's shapes for a batch of 32 sentences of 21 tokens
-//! (672 token rows): each linear layer of an encoder layer in f32 and bf16, attention, and GELU.
+//! (672 token rows): each linear layer of an encoder layer in f32 and bf16, one of them with each
+//! instruction set the CPU has (portable, AVX2, AVX-512), attention, and GELU.
 //! Throughput is in multiply-adds (linear, attention) or elements (GELU) per second.
 //!
 //! `cargo bench -p precis-embed --bench kernels`
@@ -52,6 +53,23 @@ fn linear_layers(c: &mut Criterion) {
     group.finish();
 }
 
+/// One layer's f32 product with each instruction set the CPU has, side by side.
+fn instruction_sets(c: &mut Criterion) {
+    let mut group = c.benchmark_group("isa");
+    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    let layer =
+        PackedLinear::new(Format::F32, &values(HIDDEN * 3 * HIDDEN, 1), &values(3 * HIDDEN, 2), 3 * HIDDEN, HIDDEN);
+    let x = values(TOKENS * HIDDEN, 3);
+    let mut out = vec![0.0; TOKENS * 3 * HIDDEN];
+    group.throughput(Throughput::Elements((TOKENS * HIDDEN * 3 * HIDDEN) as u64));
+    for isa in Isa::supported() {
+        group.bench_function(BenchmarkId::new(format!("{isa:?}"), "F32/qkv"), |b| {
+            b.iter(|| linear(isa, std::hint::black_box(&x), &layer, Epilogue::None, &mut out))
+        });
+    }
+    group.finish();
+}
+
 fn attention_and_gelu(c: &mut Criterion) {
     let isa = Isa::detect();
     let mut group = c.benchmark_group("elementwise");
@@ -69,5 +87,5 @@ fn attention_and_gelu(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, linear_layers, attention_and_gelu);
+criterion_group!(benches, linear_layers, instruction_sets, attention_and_gelu);
 criterion_main!(benches);

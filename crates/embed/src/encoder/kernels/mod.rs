@@ -10,8 +10,9 @@
 //! they are still in cache.
 //!
 //! Each kernel has an AVX-512 path (chosen at run time) and a portable path written for the
-//! compiler's auto-vectorizer; both compute the same sums in the same order per output element, up
-//! to the fused multiply-add's rounding.
+//! compiler's auto-vectorizer, compiled for AVX2 where the CPU has it; the f32 product also has an
+//! AVX2 micro-kernel. All compute the same sums in the same order per output element, up to the
+//! fused multiply-add's rounding.
 //!
 //! With the `kernels` feature (their public API exists for the criterion bench):
 //!
@@ -97,7 +98,7 @@ pub(super) const KC: usize = 256;
 pub enum Isa {
     /// AVX-512F (x86-64), detected at run time.
     Avx512,
-    /// AVX2 and FMA (x86-64) without AVX-512F, detected at run time.
+    /// AVX2 and FMA (x86-64), detected at run time: chosen where AVX-512F is missing.
     Avx2,
     /// Plain Rust the compiler vectorizes for the build target.
     Portable,
@@ -106,15 +107,31 @@ pub enum Isa {
 impl Isa {
     /// The best the running CPU supports.
     pub fn detect() -> Isa {
+        *Isa::supported().last().expect("the portable kernels run anywhere")
+    }
+
+    /// Every instruction set the running CPU can run the kernels with, the portable one first and
+    /// the best last: what tests and benchmarks compare.
+    ///
+    /// ```
+    /// # #[cfg(feature = "kernels")] {
+    /// use precis_embed::kernels::Isa;
+    /// assert_eq!(Isa::supported()[0], Isa::Portable);
+    /// assert_eq!(Isa::supported().last(), Some(&Isa::detect()));
+    /// # }
+    /// ```
+    pub fn supported() -> Vec<Isa> {
+        let mut isas = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return Isa::Avx512;
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                isas.push(Isa::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                isas.push(Isa::Avx512);
+            }
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            return Isa::Avx2;
-        }
-        Isa::Portable
+        isas
     }
 
     /// Whether bf16 panels have a kernel of their own (AVX-512 BF16's `vdpbf16ps`); elsewhere
@@ -220,12 +237,9 @@ mod tests {
         out.into_iter().map(|v| v as f32).collect()
     }
 
+    /// Every instruction set this CPU has: on an AVX-512 machine the AVX2 kernel is tested too.
     fn isas() -> Vec<Isa> {
-        let mut isas = vec![Isa::Portable];
-        if Isa::detect() != Isa::Portable {
-            isas.push(Isa::detect());
-        }
-        isas
+        Isa::supported()
     }
 
     #[test]
