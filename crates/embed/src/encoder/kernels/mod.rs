@@ -121,17 +121,17 @@ impl Isa {
     /// # }
     /// ```
     pub fn supported() -> Vec<Isa> {
-        let mut isas = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                isas.push(Isa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                isas.push(Isa::Avx512);
-            }
+            let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+            let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+            [(true, Isa::Portable), (avx2, Isa::Avx2), (avx512, Isa::Avx512)]
+                .into_iter()
+                .filter_map(|(has, isa)| has.then_some(isa))
+                .collect()
         }
-        isas
+        #[cfg(not(target_arch = "x86_64"))]
+        vec![Isa::Portable]
     }
 
     /// Whether bf16 panels have a kernel of their own (AVX-512 BF16's `vdpbf16ps`); elsewhere
