@@ -151,7 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(n) = std::env::var("MAX_CONCEPTS") {
         options.max_concepts = n.parse()?;
     }
-    // Per-set R-2 of each row, kept for a paired comparison with the next run.
+    // Per-set of each row, kept for a paired comparison with the next run.
     let last = cache.join("last-run.json");
     let previous: serde_json::Value =
         std::fs::read_to_string(&last).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();

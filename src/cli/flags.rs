@@ -387,7 +387,7 @@ pub struct SummaryArgs {
     /// Stop the exact program of `learned` and `concepts` within this share of the optimum, in
     /// [0, 1); 0 solves to the optimum (200-word summaries about 25x slower, the same ROUGE within
     /// noise).
-    #[arg(long, value_name = "GAP", default_value_t = 0.01)]
+    #[arg(long, value_name = "GAP", default_value_t = SummaryParams::DEFAULT_MIP_GAP)]
     pub mip_gap: f32,
 }
 

@@ -164,7 +164,7 @@ impl SummaryParams {
             min_content_words: 5,
             mmr_lambda: 0.7,
             graph_threshold: 0.45,
-            mip_gap: 0.01,
+            mip_gap: SummaryParams::DEFAULT_MIP_GAP,
             content_model: ContentModel::shipped(),
         })
     }
@@ -221,6 +221,9 @@ impl SummaryParams {
         self.0.graph_threshold = cosine;
         self
     }
+
+    /// The default [MIP gap](SummaryParams::mip_gap).
+    pub const DEFAULT_MIP_GAP: f32 = 0.01;
 
     /// How far below the optimum the exact program of `concepts` and `learned` may stop, as a
     /// share of the objective, in [0, 1); 0 solves to the optimum. The default, 0.01, bounds the
