@@ -79,8 +79,8 @@ impl SummaryValidParams {
 /// demonstrative ("He said...", "That storm..."), a connective ("But...", "In response,...",
 /// "Seconds later,...", "In each case,...") or a time told by an earlier sentence ("On that
 /// day,...", "Since then,..."), sets itself against what came before (", however,"), quotes
-/// someone named only earlier (", he said"), or points back with "these" or "those" ("only four of
-/// those bills").
+/// someone named only earlier (", he said", or a sentence that is all quotation), or points back
+/// with "these" or "those" ("only four of those bills").
 fn dangling(text: &str) -> bool {
     const PRONOUNS: &str = "he she they it his her their its this that these those them";
     const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
@@ -94,8 +94,21 @@ fn dangling(text: &str) -> bool {
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
         || lower.contains(", however,")
-        || [", he said", ", she said", ", he added", ", she added"].iter().any(|p| lower.contains(p))
+        || [", he said", ", she said", ", they said", ", he added", ", she added", ", they added"]
+            .iter()
+            .any(|p| lower.contains(p))
+        || unattributed_quote(text)
         || all.windows(2).any(|w| points_back(w[0], w[1]))
+}
+
+/// Whether the whole sentence is a quotation: its speaker is named in another sentence.
+fn unattributed_quote(text: &str) -> bool {
+    let text = text.trim();
+    let opens = text.starts_with(['"', '“']);
+    let closes = text.ends_with(['"', '”']);
+    // One quotation from end to end: no closing mark before the last one.
+    let inner = text.trim_start_matches(['"', '“']).trim_end_matches(['"', '”']);
+    opens && closes && !inner.contains(['"', '“', '”'])
 }
 
 /// Whether "these" or "those" before `next` points back to something told earlier ("these
@@ -148,6 +161,9 @@ mod tests {
             "That storm left 2,000 people dead.",
             "In each case, the gunman fled on foot.",
             "Seventeen others died in landslides, he said.",
+            "The talks will resume next week, they said.",
+            "\"We will rebuild every school.\"",
+            "“We will rebuild every school.”",
         ] {
             assert!(dangling(leaning), "{leaning}");
         }
@@ -166,6 +182,8 @@ mod tests {
             "The ferry carried those seeking shelter.",
             "Thatcher met the queen on Tuesday.",
             "The mayor said he would resign in May.",
+            "\"We will rebuild,\" the mayor said. \"Every school.\"",
+            "The mayor promised to \"rebuild every school.\"",
         ] {
             assert!(!dangling(standing), "{standing}");
         }
