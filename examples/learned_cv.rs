@@ -61,6 +61,18 @@ fn refuse_to_replace(file: &Path, data: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The mean per-set difference `a − b` with its bootstrap 95% interval.
+fn paired(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
+    train::bootstrap(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>())
+}
+
+/// `cv`'s per-set paired with `rouge1` and `rouge2`: "R-1 m [low, high] R-2 m [low, high]".
+fn paired_r1_r2(cv: &train::Scored, rouge1: &[f64], rouge2: &[f64]) -> String {
+    let (m1, l1, h1) = paired(&cv.rouge1, rouge1);
+    let (m2, l2, h2) = paired(&cv.rouge2, rouge2);
+    format!("R-1 {m1:+.2} [{l1:+.2}, {h1:+.2}] R-2 {m2:+.2} [{l2:+.2}, {h2:+.2}]")
+}
+
 /// Cross-validated log-loss and average precision of the bigram labels, with all features and with
 /// each left out: a far less noisy guide than ROUGE for which features help.
 fn held_out_fit(rows: &train::Rows, folds: usize) {
@@ -183,19 +195,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for &w in &weights {
             let started = std::time::Instant::now();
             let cv = train::cross_validate(&sets, &rows, &options, w, budget)?;
-            let diffs: Vec<f64> = cv.rouge2.iter().zip(&base.rouge2).map(|(a, b)| a - b).collect();
-            let (mean, low, high) = train::bootstrap(&diffs);
+            let (mean, low, high) = paired(&cv.rouge2, &base.rouge2);
             let key = format!("{} {w}", train::budget_name(budget));
             let before = |key: &str| -> Vec<f64> {
                 previous[key].as_array().map_or(Vec::new(), |v| v.iter().filter_map(|x| x.as_f64()).collect())
             };
             let (before1, before2) = (before(&format!("{key} R-1")), before(&key));
             let versus = if before1.len() == cv.rouge1.len() && before2.len() == cv.rouge2.len() {
-                let paired =
-                    |a: &[f64], b: &[f64]| train::bootstrap(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>());
-                let (m1, l1, h1) = paired(&cv.rouge1, &before1);
-                let (m2, l2, h2) = paired(&cv.rouge2, &before2);
-                format!("vs last run R-1 {m1:+.2} [{l1:+.2}, {h1:+.2}] R-2 {m2:+.2} [{l2:+.2}, {h2:+.2}]")
+                format!("vs last run {}", paired_r1_r2(&cv, &before1, &before2))
             } else {
                 String::new()
             };
@@ -208,12 +215,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             // Paired against the first row of this budget in this run, R-1 and R-2.
             let first = first_row.get_or_insert_with(|| (cv.rouge1.clone(), cv.rouge2.clone()));
-            let paired =
-                |a: &[f64], b: &[f64]| train::bootstrap(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>());
-            let (m1, l1, h1) = paired(&cv.rouge1, &first.0);
-            let (m2, l2, h2) = paired(&cv.rouge2, &first.1);
-            let versus =
-                format!("{versus} | vs first row R-1 {m1:+.2} [{l1:+.2}, {h1:+.2}] R-2 {m2:+.2} [{l2:+.2}, {h2:+.2}]");
+            let versus = format!("{versus} | vs first row {}", paired_r1_r2(&cv, &first.0, &first.1));
             let all: Vec<usize> = (0..sets.len()).collect();
             std::fs::write(
                 cache.join(format!("model-w{w}.json")),

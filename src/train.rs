@@ -479,7 +479,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
         options.sentence_weights,
         options.l2,
         options.min_probability,
-        SummaryParams::new().check().expect("defaults are valid").mip_gap()
+        SummaryParams::DEFAULT_MIP_GAP
     );
     let report = Report { protocol, table, paired, ablation, chosen_per_fold, chosen };
     model.training = Training {

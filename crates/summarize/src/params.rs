@@ -287,11 +287,6 @@ impl SummaryValidParams {
     pub fn budget(&self) -> Budget {
         self.budget
     }
-
-    /// The MIP gap of the exact program.
-    pub fn mip_gap(&self) -> f32 {
-        self.mip_gap
-    }
 }
 
 #[cfg(test)]
