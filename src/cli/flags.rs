@@ -389,6 +389,10 @@ pub struct SummaryArgs {
     /// noise).
     #[arg(long, value_name = "GAP", default_value_t = SummaryParams::DEFAULT_MIP_GAP)]
     pub mip_gap: f32,
+    /// Keep the dates sentences tell relative to their article's day ("said Tuesday", "last
+    /// week"); by default they are left out where the sentence reads the same without them.
+    #[arg(long)]
+    pub keep_relative_dates: bool,
 }
 
 /// A library type named on the command line: the names it parses, each with its one-line help.
@@ -588,7 +592,10 @@ impl SummaryArgs {
             (_, Some(n), _) => Some(Budget::Words(n)),
             (None, None, None) => None,
         };
-        let params = SummaryParams::new().strategy(self.strategy).mip_gap(self.mip_gap);
+        let params = SummaryParams::new()
+            .strategy(self.strategy)
+            .mip_gap(self.mip_gap)
+            .keep_relative_dates(self.keep_relative_dates);
         let params = match budget {
             Some(budget) => params.budget(budget),
             None => params,

@@ -36,6 +36,7 @@ mod params;
 mod rouge;
 mod summary;
 mod tokens;
+mod trim;
 
 pub use concepts::is_stopword;
 pub use content::{ContentModel, ModelError};
@@ -46,3 +47,4 @@ pub use params::{Budget, Strategy, SummaryParams, SummaryValidParams};
 pub use rouge::{Limit, Prf, RougeScores, rouge, summary_lines, truncate};
 pub use summary::{Agreement, BigramExamples, Group, Inputs, MAX_PAIRWISE_SENTENCES, Selected, Summary, Support};
 pub use tokens::{stem, stemmed_tokens};
+pub use trim::trim_relative_dates;

@@ -144,6 +144,7 @@ pub struct SummaryValidParams {
     pub(crate) mmr_lambda: f64,
     pub(crate) graph_threshold: f32,
     pub(crate) mip_gap: f32,
+    pub(crate) keep_relative_dates: bool,
     pub(crate) content_model: Arc<ContentModel>,
 }
 
@@ -165,6 +166,7 @@ impl SummaryParams {
             mmr_lambda: 0.7,
             graph_threshold: 0.45,
             mip_gap: SummaryParams::DEFAULT_MIP_GAP,
+            keep_relative_dates: false,
             content_model: ContentModel::shipped(),
         })
     }
@@ -219,6 +221,17 @@ impl SummaryParams {
     /// LexRank's edge threshold (cosine), in [0, 1).
     pub fn graph_threshold(mut self, cosine: f32) -> Self {
         self.0.graph_threshold = cosine;
+        self
+    }
+
+    /// Whether summary sentences keep the dates their sources tell relative to the day of writing
+    /// ("said Tuesday", "on Friday night", "last week") [default: false]. A summary mixes articles
+    /// written on different days, so there such a date no longer says when anything happened; by
+    /// default it is left out where the sentence reads the same without it (see
+    /// [`trim_relative_dates`](crate::trim_relative_dates)), and the words go to content. The
+    /// chosen sentence's span still points at the whole sentence in its source.
+    pub fn keep_relative_dates(mut self, keep: bool) -> Self {
+        self.0.keep_relative_dates = keep;
         self
     }
 

@@ -188,6 +188,8 @@ impl SummaryValidParams {
     /// The candidate bigrams of `inputs` with their features, each labelled by the share of
     /// `references` it appears in (tokenized as ROUGE does): the training data of a content model.
     pub fn bigram_examples(&self, inputs: &Inputs, references: &[String]) -> Result<BigramExamples> {
+        let shown = self.shown(inputs.sentences);
+        let inputs = &inputs.with_sentences(&shown);
         let f = self.checked_features(inputs)?;
         let Bigrams { features, words, .. } = bigrams(inputs, &f);
         let in_each: Vec<HashSet<(String, String)>> = references

@@ -14,6 +14,8 @@ mod lexrank;
 mod mmr;
 mod select;
 
+use std::borrow::Cow;
+
 use ndarray::ArrayView2;
 use precis_cluster::Clustering;
 use precis_text::{Document, Sentence, Span};
@@ -38,6 +40,21 @@ pub struct Inputs<'a> {
     pub clustering: &'a Clustering,
 }
 
+impl<'a> Inputs<'a> {
+    /// The same inputs with other text for the same sentences.
+    fn with_sentences<'b>(&self, sentences: &'b [Sentence]) -> Inputs<'b>
+    where
+        'a: 'b,
+    {
+        Inputs {
+            documents: self.documents,
+            sentences,
+            embeddings: self.embeddings.reborrow(),
+            clustering: self.clustering,
+        }
+    }
+}
+
 /// Another source's sentence that says what a summary sentence says.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Support {
@@ -58,7 +75,9 @@ pub struct Selected {
     pub doc: usize,
     /// Its char span in that document's text.
     pub char_span: Span,
-    /// The sentence.
+    /// The sentence as the summary shows it: without the dates it tells relative to the day of
+    /// writing, unless [`keep_relative_dates`](crate::SummaryParams::keep_relative_dates) is set
+    /// (`char_span` covers the whole sentence).
     pub text: String,
     /// Its cluster (`None` if the clustering left it as noise).
     pub cluster: Option<usize>,
@@ -129,8 +148,23 @@ impl SummaryValidParams {
         Ok(())
     }
 
+    /// The sentences as the summary shows them: without the dates told relative to the day of
+    /// writing, unless [`keep_relative_dates`](crate::SummaryParams::keep_relative_dates) is set.
+    /// Every strategy and every cost reads these, so a sentence is chosen for the words it will
+    /// show.
+    pub(crate) fn shown<'a>(&self, sentences: &'a [Sentence]) -> Cow<'a, [Sentence]> {
+        if self.keep_relative_dates {
+            return Cow::Borrowed(sentences);
+        }
+        Cow::Owned(
+            sentences.iter().map(|s| Sentence { text: crate::trim_relative_dates(&s.text), ..s.clone() }).collect(),
+        )
+    }
+
     /// Summarizes `inputs` within the budget.
     pub fn summarize(&self, inputs: &Inputs) -> Result<Summary> {
+        let shown = self.shown(inputs.sentences);
+        let inputs = &inputs.with_sentences(&shown);
         let features = self.checked_features(inputs)?;
         let cheapest = features.cost.iter().copied().min().unwrap_or(0);
         if cheapest > self.budget.limit() {
@@ -308,6 +342,26 @@ mod tests {
         assert!(features.relevance[2] > features.relevance[0]);
         assert_eq!(order(&inputs, &features, vec![0, 2]), [2, 0]);
         assert_eq!(order(&inputs, &features, vec![]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_summary_shows_sentences_without_relative_dates_unless_asked() {
+        let documents = [Document::new("a", "The council said Monday it approved the new bike lanes downtown.")];
+        let found = sentences(&documents);
+        let embeddings = array![[1.0f32, 0.0]];
+        let clustering = AgglomerativeParams::new().check().unwrap().fit(embeddings.view(), &[0]).unwrap();
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let words = |keep: bool, budget: usize| {
+            let params = SummaryParams::new().budget(Budget::Words(budget)).keep_relative_dates(keep).check().unwrap();
+            params.summarize(&inputs).map(|s| (s.sentences[0].text.clone(), s.sentences[0].char_span))
+        };
+        let (trimmed, span) = words(false, 10).unwrap();
+        assert_eq!(trimmed, "The council said it approved the new bike lanes downtown.");
+        assert_eq!(span, found[0].char_span, "the span is the source's whole sentence");
+        // The shown sentence is what the budget counts: 10 words fit, the 11 of the kept one do not.
+        assert!(words(true, 10).is_err());
+        assert_eq!(words(true, 11).unwrap().0, found[0].text);
     }
 
     #[test]
