@@ -32,6 +32,33 @@ fn corpus_summary_is_short_clean_and_sourced() {
     assert!(summary.iter().any(|s| s["reported_by"].as_u64().unwrap() >= 3), "no widely reported sentence");
 }
 
+/// The text report names each source as a reader would: by its headline where the page has one
+/// (none of these files has an outlet), by its file name only where it has none.
+#[test]
+fn the_text_report_names_sources_by_their_headlines() {
+    model_dir();
+    let out = ok(precis().arg("summarize").arg(corpus()).args(["--words", "120"]));
+    let loaded = precis::text::read_documents(
+        &[corpus()],
+        precis::text::InputFormat::default(),
+        &precis::text::ReadOptions::default(),
+        false,
+    )
+    .unwrap();
+    let headlined: Vec<_> = loaded.documents.iter().filter(|d| d.headline().is_some()).collect();
+    assert!(headlined.len() >= 3, "most of the pages open on a headline");
+    for doc in &loaded.documents {
+        assert!(doc.outlet().is_none());
+        match doc.headline() {
+            Some(_) => {
+                assert!(!out.contains(&doc.id), "{} is named by its file name: {out}", doc.id);
+                assert!(out.contains(doc.name().as_ref()), "{} is not named: {out}", doc.name());
+            }
+            None => assert_eq!(doc.name(), doc.id),
+        }
+    }
+}
+
 /// The talks' two outcomes, in words of our own, must each be said by some sentence of the 120-word
 /// summary, judged by the model's own similarity, and another source must back that sentence.
 #[test]

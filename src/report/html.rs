@@ -157,7 +157,7 @@ fn map_svg(outcome: &Outcome, map: &ndarray::Array2<f32>) -> String {
             if chosen { " selected" } else { "" },
             if chosen { 7.0 } else { 4.5 },
             colour(outcome.clustering.labels[i]),
-            escape(outcome.documents[sentence.doc].name()),
+            escape(&outcome.documents[sentence.doc].name()),
             escape(&sentence.text),
         );
     }

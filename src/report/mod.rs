@@ -335,7 +335,8 @@ impl<'a> SummaryReport<'a> {
             let mut sources = vec![name(selected.doc)];
             sources.extend(selected.support.iter().map(|s| name(s.doc)));
             writeln!(out, "{}", selected.text)?;
-            writeln!(out, "    [{} of {} sources: {}]", selected.reported_by, o.summary.n_sources, sources.join(", "))?;
+            // Headlines hold commas; a semicolon keeps the names apart.
+            writeln!(out, "    [{} of {} sources: {}]", selected.reported_by, o.summary.n_sources, sources.join("; "))?;
         }
         Ok(())
     }

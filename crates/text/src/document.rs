@@ -1,5 +1,6 @@
 //! Documents and document sets, and reading them from files, folders, JSON lines and stdin.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -82,19 +83,35 @@ impl Document {
         (!host.is_empty()).then_some(host)
     }
 
-    /// How people name the document: its [outlet](Document::outlet) when known, else its id.
+    /// How people name the document: its [outlet](Document::outlet) when known, else its
+    /// [headline](Document::headline) (its first eight words, then "…"), else its id. A file
+    /// stem such as `000_dd972c8fb450e8ff` says nothing to a reader; the headline does.
     ///
     /// ```
     /// use precis_text::Document;
     /// let mut doc = Document::new("a", "Text.");
     /// assert_eq!(doc.name(), "a");
+    /// doc.text = "Council Approves New Bike Lanes After a Long Night Session\n\nThe council voted.".into();
+    /// assert_eq!(doc.name(), "Council Approves New Bike Lanes After a Long…");
     /// doc.source = Some("City Herald".into());
     /// assert_eq!(doc.name(), "City Herald");
     /// ```
-    pub fn name(&self) -> &str {
-        self.outlet().unwrap_or(&self.id)
+    pub fn name(&self) -> Cow<'_, str> {
+        if let Some(outlet) = self.outlet() {
+            return Cow::Borrowed(outlet);
+        }
+        let Some(headline) = self.headline() else { return Cow::Borrowed(&self.id) };
+        let words: Vec<&str> = headline.split_whitespace().collect();
+        if words.len() <= NAME_WORDS {
+            return Cow::Borrowed(headline);
+        }
+        let short = words[..NAME_WORDS].join(" ");
+        Cow::Owned(format!("{}…", short.trim_end_matches([',', ';', ':', '-', '\u{2013}', '\u{2014}'])))
     }
 }
+
+/// Most words of a headline that [`Document::name`] shows.
+const NAME_WORDS: usize = 8;
 
 /// Words of editors' notes on wire copy ("Chile said, graf 3 pvs": paragraph 3 as before), which
 /// sit where a headline would.
