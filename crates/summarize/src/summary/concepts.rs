@@ -51,7 +51,7 @@ impl SummaryValidParams {
         loop {
             let best = (0..n)
                 .filter(|&i| f.eligible[i] && !chosen.contains(&i) && self.fits(used, f.cost[i]))
-                .filter(|&i| !self.redundant(f.unit.view(), &chosen, i))
+                .filter(|&i| !self.redundant(f.unit.view(), &chosen, i) && Self::introduced(f, &chosen, i))
                 .map(|i| {
                     let gain: f64 = bonus[i]
                         + concepts.of_sentence[i]
@@ -79,7 +79,7 @@ impl SummaryValidParams {
         // optimum (Khuller, Moss & Naor 1999). That bound needs a monotone objective, so here the
         // per-sentence terms are not taken back for repeated claims as the exact program does.
         let single = (0..n)
-            .filter(|&i| f.eligible[i] && self.fits(0, f.cost[i]))
+            .filter(|&i| f.eligible[i] && self.fits(0, f.cost[i]) && Self::introduced(f, &[], i))
             .max_by(|&a, &b| value(&[a]).total_cmp(&value(&[b])).then(f.canon[b].cmp(&f.canon[a])));
         if let Some(single) = single
             && value(&[single]) > value(&chosen)

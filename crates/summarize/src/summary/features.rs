@@ -24,6 +24,9 @@ pub(super) struct Features {
     pub(super) support: Array1<f64>,
     pub(super) cost: Vec<usize>,
     pub(super) eligible: Vec<bool>,
+    /// For a sentence that calls a person by surname alone, the sentences that name them in full:
+    /// it may be chosen only beside one of them (see [`super::names`]).
+    pub(super) needs: Vec<Option<Vec<usize>>>,
     /// Rank of each sentence by (document id, index): ties are broken by it, so the summary does
     /// not depend on the order the documents came in.
     pub(super) canon: Vec<usize>,
@@ -62,6 +65,14 @@ impl SummaryValidParams {
                     && !cut_at_title(&s.text)
             })
             .collect();
+        let needs = super::names::introductions(inputs.sentences);
+        // No sentence that may be chosen names the person in full: nothing can introduce this one.
+        // (A sentence that names someone in full needs nothing itself.)
+        let introducible: Vec<bool> =
+            needs.iter().map(|need| need.as_ref().is_none_or(|by| by.iter().any(|&j| eligible[j]))).collect();
+        for (e, ok) in eligible.iter_mut().zip(introducible) {
+            *e &= ok;
+        }
         if !eligible.iter().any(|&e| e) {
             eligible = vec![true; eligible.len()];
         }
@@ -71,14 +82,14 @@ impl SummaryValidParams {
         for (rank, &i) in by_key.iter().enumerate() {
             canon[i] = rank;
         }
-        Features { unit, relevance, position, reports, support, cost, eligible, canon }
+        Features { unit, relevance, position, reports, support, cost, eligible, needs, canon }
     }
 }
 
 /// Whether a sentence leans on one a summary will not carry: it opens with a pronoun or a
 /// demonstrative ("He said...", "That storm..."), a connective ("But...", "In response,...",
 /// "Seconds later,...", "In each case,...") or a time told by an earlier sentence ("On that
-/// day,...", "Since then,..."), sets itself against what came before (", however,"), quotes
+/// day,...", "Since then,..."), sets itself against what came before (", however,", ", however."), quotes
 /// someone named only earlier (", he said", or a sentence that is all quotation), or points back
 /// with "these" or "those" ("only four of those bills").
 fn dangling(text: &str) -> bool {
@@ -94,6 +105,7 @@ fn dangling(text: &str) -> bool {
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
         || lower.contains(", however,")
+        || lower.ends_with(", however.")
         || [", he said", ", she said", ", they said", ", he added", ", she added", ", they added"]
             .iter()
             .any(|p| lower.contains(p))
@@ -151,6 +163,7 @@ mod tests {
             "In response, the cabinet suspended the accord.",
             "Seconds later, an explosion shook the area.",
             "In this dispute, however, the White House has a strong hand.",
+            "Two objections remain, however.",
             "On that day, the council met again.",
             "Since then, prices have doubled.",
             "Meanwhile, rescuers searched the coast.",

@@ -24,6 +24,21 @@ impl SummaryValidParams {
         let mut candidates: Vec<usize> =
             (0..f.cost.len()).filter(|&i| f.eligible[i] && self.fits(0, f.cost[i])).collect();
         candidates.sort_by_key(|&i| f.canon[i]);
+        // A sentence that needs an introduction stays a candidate only if an introducer is one.
+        let mut position: Vec<Option<usize>> = vec![None; f.cost.len()];
+        for (k, &i) in candidates.iter().enumerate() {
+            position[i] = Some(k);
+        }
+        candidates.retain(|&i| f.needs[i].as_ref().is_none_or(|by| by.iter().any(|&j| position[j].is_some())));
+        position.fill(None);
+        for (k, &i) in candidates.iter().enumerate() {
+            position[i] = Some(k);
+        }
+        let introduced_by: Vec<(usize, Vec<usize>)> = candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &i)| f.needs[i].as_ref().map(|by| (k, by.iter().filter_map(|&j| position[j]).collect())))
+            .collect();
         let mut too_close = Vec::new();
         for a in 0..candidates.len() {
             for b in a + 1..candidates.len() {
@@ -91,6 +106,10 @@ impl SummaryValidParams {
             }
             for &(a, b) in &too_close {
                 model = model.with(constraint!(s[a] + s[b] <= 1));
+            }
+            for (k, by) in &introduced_by {
+                let any: Expression = by.iter().map(|&j| s[j]).sum();
+                model = model.with(constraint!(s[*k] <= any));
             }
             for (&(a, b), &v) in repeated.iter().zip(&both) {
                 model = model.with(constraint!(v >= s[a] + s[b] - 1));
@@ -179,6 +198,7 @@ mod tests {
             support: Array1::zeros(n),
             cost: (0..n).map(|_| 5 + (25.0 * next()) as usize).collect(),
             eligible: (0..n).map(|i| i != 4).collect(),
+            needs: vec![None; n],
             canon: (0..n).collect(),
         };
         (features, of_sentence, weight, bonus)

@@ -18,7 +18,7 @@ impl SummaryValidParams {
         loop {
             let best = (0..f.cost.len())
                 .filter(|&i| f.eligible[i] && !chosen.contains(&i) && self.fits(used, f.cost[i]))
-                .filter(|&i| !self.redundant(f.unit.view(), &chosen, i))
+                .filter(|&i| !self.redundant(f.unit.view(), &chosen, i) && Self::introduced(f, &chosen, i))
                 .map(|i| {
                     let novelty = chosen.iter().map(|&c| f64::from(similarity[[i, c]])).fold(0.0, f64::max);
                     (i, self.mmr_lambda * relevance[i] - (1.0 - self.mmr_lambda) * novelty)

@@ -12,6 +12,7 @@ mod ilp;
 mod learned;
 mod lexrank;
 mod mmr;
+mod names;
 mod select;
 
 use std::borrow::Cow;
@@ -235,6 +236,16 @@ fn order(inputs: &Inputs, f: &features::Features, mut chosen: Vec<usize>) -> Vec
     if let Some(lead) = lead {
         chosen[..=lead].rotate_right(1);
     }
+    // A sentence that calls someone by surname alone reads after the first one naming them in full.
+    let mut k = 0;
+    while k < chosen.len() {
+        let introducer =
+            f.needs[chosen[k]].as_ref().and_then(|by| chosen.iter().position(|c| by.contains(c))).filter(|&at| at > k);
+        match introducer {
+            Some(at) => chosen[k..=at].rotate_left(1),
+            None => k += 1,
+        }
+    }
     chosen
 }
 
@@ -362,6 +373,35 @@ mod tests {
         // The shown sentence is what the budget counts: 10 words fit, the 11 of the kept one do not.
         assert!(words(true, 10).is_err());
         assert_eq!(words(true, 11).unwrap().0, found[0].text);
+    }
+
+    #[test]
+    fn a_surname_alone_comes_only_after_the_full_name() {
+        let documents = [
+            Document::new("a", "Xu Wenli founded the China Democracy Party in Beijing last summer."),
+            Document::new("b", "Mr. Xu was detained by the police at his home in the capital."),
+            Document::new("c", "Xu spent twelve years in prison for his political writing."),
+        ];
+        let found = sentences(&documents);
+        // The bare surname is the most central sentence.
+        let embeddings = array![[1.0f32, 0.0], [0.0, 1.0], [0.7, 0.7]];
+        let clustering = AgglomerativeParams::new().check().unwrap().fit(embeddings.view(), &[0, 1, 2]).unwrap();
+        let inputs =
+            Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
+        let features = SummaryParams::new().check().unwrap().features(&inputs);
+        assert_eq!(features.needs, [None, None, Some(vec![0])]);
+        for strategy in Strategy::ALL {
+            let chosen = |budget| {
+                let params = SummaryParams::new().strategy(strategy).budget(budget).check().unwrap();
+                params.summarize(&inputs).unwrap().sentences.iter().map(|s| s.sentence).collect::<Vec<_>>()
+            };
+            assert!(!chosen(Budget::Sentences(1)).contains(&2), "{strategy}: Xu alone");
+            let two = chosen(Budget::Sentences(3));
+            if let Some(at) = two.iter().position(|&i| i == 2) {
+                assert!(two[..at].contains(&0), "{strategy}: {two:?} names Xu before saying who he is");
+            }
+        }
+        assert_eq!(order(&inputs, &features, vec![2, 0]), [0, 2]);
     }
 
     #[test]

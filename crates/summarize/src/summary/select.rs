@@ -14,6 +14,12 @@ impl SummaryValidParams {
         chosen.iter().any(|&c| unit.row(c).dot(&unit.row(candidate)) > self.redundancy)
     }
 
+    /// Whether `candidate` may join `chosen`: it needs no introduction, or one of the sentences that
+    /// name its person in full is chosen.
+    pub(super) fn introduced(f: &Features, chosen: &[usize], candidate: usize) -> bool {
+        f.needs[candidate].as_ref().is_none_or(|by| by.iter().any(|j| chosen.contains(j)))
+    }
+
     /// Best score first, skipping what does not fit or repeats a chosen sentence; keeps going to
     /// fill the budget.
     pub(super) fn greedy_by_score(&self, f: &Features, score: &[f64]) -> Vec<usize> {
@@ -26,7 +32,11 @@ impl SummaryValidParams {
     pub(super) fn fill(&self, f: &Features, candidates: Vec<usize>, mut chosen: Vec<usize>) -> Vec<usize> {
         let mut used: usize = chosen.iter().map(|&c| f.cost[c]).sum();
         for i in candidates {
-            if !chosen.contains(&i) && self.fits(used, f.cost[i]) && !self.redundant(f.unit.view(), &chosen, i) {
+            if !chosen.contains(&i)
+                && self.fits(used, f.cost[i])
+                && !self.redundant(f.unit.view(), &chosen, i)
+                && Self::introduced(f, &chosen, i)
+            {
                 used += f.cost[i];
                 chosen.push(i);
             }
