@@ -26,7 +26,7 @@ pub(super) struct Features {
     pub(super) eligible: Vec<bool>,
     /// For a sentence that calls a person by surname alone, the sentences that name them in full:
     /// it may be chosen only beside one of them (see [`super::names`]).
-    pub(super) needs: Vec<Option<Vec<usize>>>,
+    pub(super) introductions: super::names::Introductions,
     /// Rank of each sentence by (document id, index): ties are broken by it, so the summary does
     /// not depend on the order the documents came in.
     pub(super) canon: Vec<usize>,
@@ -65,11 +65,12 @@ impl SummaryValidParams {
                     && !cut_at_title(&s.text)
             })
             .collect();
-        let needs = super::names::introductions(inputs.sentences);
+        let introductions = super::names::Introductions::of(inputs.sentences);
         // No sentence that may be chosen names the person in full: nothing can introduce this one.
         // (A sentence that names someone in full needs nothing itself.)
-        let introducible: Vec<bool> =
-            needs.iter().map(|need| need.as_ref().is_none_or(|by| by.iter().any(|&j| eligible[j]))).collect();
+        let introducible: Vec<bool> = (0..eligible.len())
+            .map(|i| introductions.needs(i).is_none_or(|by| by.iter().any(|&j| eligible[j])))
+            .collect();
         for (e, ok) in eligible.iter_mut().zip(introducible) {
             *e &= ok;
         }
@@ -82,7 +83,7 @@ impl SummaryValidParams {
         for (rank, &i) in by_key.iter().enumerate() {
             canon[i] = rank;
         }
-        Features { unit, relevance, position, reports, support, cost, eligible, needs, canon }
+        Features { unit, relevance, position, reports, support, cost, eligible, introductions, canon }
     }
 }
 

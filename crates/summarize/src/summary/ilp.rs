@@ -29,7 +29,7 @@ impl SummaryValidParams {
         for (k, &i) in candidates.iter().enumerate() {
             position[i] = Some(k);
         }
-        candidates.retain(|&i| f.needs[i].as_ref().is_none_or(|by| by.iter().any(|&j| position[j].is_some())));
+        candidates.retain(|&i| f.introductions.needs(i).is_none_or(|by| by.iter().any(|&j| position[j].is_some())));
         position.fill(None);
         for (k, &i) in candidates.iter().enumerate() {
             position[i] = Some(k);
@@ -37,7 +37,9 @@ impl SummaryValidParams {
         let introduced_by: Vec<(usize, Vec<usize>)> = candidates
             .iter()
             .enumerate()
-            .filter_map(|(k, &i)| f.needs[i].as_ref().map(|by| (k, by.iter().filter_map(|&j| position[j]).collect())))
+            .filter_map(|(k, &i)| {
+                f.introductions.needs(i).map(|by| (k, by.iter().filter_map(|&j| position[j]).collect()))
+            })
             .collect();
         let mut too_close = Vec::new();
         for a in 0..candidates.len() {
@@ -198,7 +200,7 @@ mod tests {
             support: Array1::zeros(n),
             cost: (0..n).map(|_| 5 + (25.0 * next()) as usize).collect(),
             eligible: (0..n).map(|i| i != 4).collect(),
-            needs: vec![None; n],
+            introductions: Default::default(),
             canon: (0..n).collect(),
         };
         (features, of_sentence, weight, bonus)

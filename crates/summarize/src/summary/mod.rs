@@ -239,8 +239,11 @@ fn order(inputs: &Inputs, f: &features::Features, mut chosen: Vec<usize>) -> Vec
     // A sentence that calls someone by surname alone reads after the first one naming them in full.
     let mut k = 0;
     while k < chosen.len() {
-        let introducer =
-            f.needs[chosen[k]].as_ref().and_then(|by| chosen.iter().position(|c| by.contains(c))).filter(|&at| at > k);
+        let introducer = f
+            .introductions
+            .needs(chosen[k])
+            .and_then(|by| chosen.iter().position(|c| by.contains(c)))
+            .filter(|&at| at > k);
         match introducer {
             Some(at) => chosen[k..=at].rotate_left(1),
             None => k += 1,
@@ -389,7 +392,8 @@ mod tests {
         let inputs =
             Inputs { documents: &documents, sentences: &found, embeddings: embeddings.view(), clustering: &clustering };
         let features = SummaryParams::new().check().unwrap().features(&inputs);
-        assert_eq!(features.needs, [None, None, Some(vec![0])]);
+        let needs: Vec<Option<&[usize]>> = (0..3).map(|i| features.introductions.needs(i)).collect();
+        assert_eq!(needs, [None, None, Some(&[0][..])]);
         for strategy in Strategy::ALL {
             let chosen = |budget| {
                 let params = SummaryParams::new().strategy(strategy).budget(budget).check().unwrap();

@@ -9,127 +9,26 @@ use std::collections::BTreeMap;
 use precis_text::Sentence;
 
 /// Titles that mark the next word as a person's name.
-const TITLES: &[&str] = &[
-    "Mr.",
-    "Mrs.",
-    "Ms.",
-    "Dr.",
-    "Sen.",
-    "Rep.",
-    "Gen.",
-    "Gov.",
-    "Lt.",
-    "Col.",
-    "Sgt.",
-    "Capt.",
-    "Adm.",
-    "Maj.",
-    "Prof.",
-    "Rev.",
-    "Judge",
-    "President",
-    "Premier",
-    "Minister",
-    "Secretary",
-    "Chancellor",
-    "Cardinal",
-    "Bishop",
-    "Pope",
-    "King",
-    "Queen",
-    "Prince",
-    "Sheikh",
-    "Ayatollah",
-    "Senator",
-    "Governor",
-    "General",
-];
+const TITLES: &str = "Mr. Mrs. Ms. Dr. Sen. Rep. Gen. Gov. Lt. Col. Sgt. Capt. Adm. Maj. Prof. Rev. Judge President \
+    Premier Minister Secretary Chancellor Cardinal Bishop Pope King Queen Prince Sheikh Ayatollah Senator Governor General";
 
 /// Capitalized words that are not names: sentence openers, days and months.
-const NOT_NAMES: &[&str] = &[
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "At",
-    "Of",
-    "For",
-    "To",
-    "By",
-    "From",
-    "With",
-    "As",
-    "But",
-    "And",
-    "Or",
-    "If",
-    "When",
-    "While",
-    "After",
-    "Before",
-    "Since",
-    "During",
-    "Under",
-    "Over",
-    "About",
-    "Into",
-    "It",
-    "He",
-    "She",
-    "They",
-    "We",
-    "I",
-    "You",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "There",
-    "Here",
-    "His",
-    "Her",
-    "Their",
-    "Its",
-    "Our",
-    "Not",
-    "No",
-    "All",
-    "Some",
-    "Many",
-    "Most",
-    "Both",
-    "Each",
-    "Former",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+const NOT_NAMES: &str = "The A An In On At Of For To By From With As But And Or If When While After Before Since \
+    During Under Over About Into It He She They We I You This That These Those There Here His Her Their Its Our Not No \
+    All Some Many Most Both Each Former Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February \
+    March April May June July August September October November December";
 
 /// Lower-case particles of surnames ("Wadih el Hage", "Osama bin Laden", "F.W. de Klerk"), which a
 /// sentence capitalizes when it opens on them ("El Hage did come to New York.").
-const PARTICLES: &[&str] = &["el", "al", "bin", "ibn", "abu", "de", "da", "di", "du", "van", "von", "le", "la"];
+const PARTICLES: &str = "el al bin ibn abu de da di du van von le la";
 
-fn particle(token: &str) -> bool {
-    PARTICLES.contains(&token.to_lowercase().as_str())
+fn listed(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|w| w == word)
 }
 
+fn particle(token: &str) -> bool {
+    listed(PARTICLES, &token.to_lowercase())
+}
 /// The word before the surname at `k`, past a particle: what names the person there, if anything.
 fn before_surname<'a>(words: &[&'a str], k: usize) -> Option<&'a str> {
     let previous = k.checked_sub(1)?;
@@ -151,8 +50,8 @@ fn capitalized(word: &str) -> bool {
 fn first_name(token: &str) -> bool {
     capitalized(token)
         && token.ends_with(|c: char| c.is_alphanumeric())
-        && !TITLES.contains(&token)
-        && !NOT_NAMES.contains(&token)
+        && !listed(TITLES, token)
+        && !listed(NOT_NAMES, token)
 }
 
 /// The surname a sentence opens on, bare ("Xu spent 12 years...", "Pinochet, 82, was held...",
@@ -170,53 +69,84 @@ fn opening_surname(text: &str) -> Option<&str> {
     let comma = first.ends_with(',');
     let introduced = comma && matches!(next, "the" | "a" | "an");
     let opens_clause = possessive || comma || next.starts_with(|c: char| c.is_lowercase());
-    (capitalized(word) && !NOT_NAMES.contains(&word) && opens_clause && !introduced && first.len() > 1).then_some(word)
+    (capitalized(word) && !listed(NOT_NAMES, word) && opens_clause && !introduced && first.len() > 1).then_some(word)
 }
 
-/// For every sentence, `None` when it needs nothing, else the sentences that name in full the
-/// person it calls by surname alone: it may be chosen only beside one of them. A word counts as
-/// a person's surname when the documents put a title ("Mr. Xu") or a lower-case particle ("el
-/// Hage") before it once, or a first name ("Augusto Pinochet") twice; places and groups rarely have
-/// either.
-pub(super) fn introductions(sentences: &[Sentence]) -> Vec<Option<Vec<usize>>> {
-    let tokens: Vec<Vec<&str>> = sentences.iter().map(|s| s.text.split_whitespace().collect()).collect();
-    // Per word: how often a title, and how often a first name, comes before it.
-    let mut marks: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for words in &tokens {
-        for (k, word) in words.iter().enumerate() {
-            let surname = bare(word);
-            let Some(before) = before_surname(words, k).filter(|_| capitalized(surname)) else { continue };
-            // A lower-case particle ("el Hage", "bin Laden") marks a name as a title does.
-            let particle_before = k > 0 && PARTICLES.contains(&words[k - 1]);
-            if TITLES.contains(&before) || particle_before {
-                marks.entry(surname).or_default().0 += 1;
-            } else if first_name(before) {
-                marks.entry(surname).or_default().1 += 1;
+/// Who needs an introduction, and what introduces them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct Introductions {
+    /// Per sentence, the person it calls by surname alone (an index into `by`).
+    person: Vec<Option<usize>>,
+    /// Per person, the sentences that name them in full, in increasing order.
+    by: Vec<Vec<usize>>,
+}
+
+impl Introductions {
+    /// A word counts as a person's surname when the documents put a title ("Mr. Xu") or a
+    /// lower-case particle ("el Hage") before it once, or a first name ("Augusto Pinochet") twice;
+    /// places and groups rarely have either. One pass over the words, whatever the number of
+    /// sentences.
+    pub(super) fn of(sentences: &[Sentence]) -> Self {
+        let tokens: Vec<Vec<&str>> = sentences.iter().map(|s| s.text.split_whitespace().collect()).collect();
+        // Per word: how often a title (or a particle), and how often a first name, comes before it.
+        let mut marks: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for words in &tokens {
+            for (k, word) in words.iter().enumerate() {
+                let surname = bare(word);
+                let Some(before) = before_surname(words, k).filter(|_| capitalized(surname)) else { continue };
+                let particle_before = k > 0 && listed(PARTICLES, words[k - 1]);
+                if listed(TITLES, before) || particle_before {
+                    marks.entry(surname).or_default().0 += 1;
+                } else if first_name(before) {
+                    marks.entry(surname).or_default().1 += 1;
+                }
             }
         }
-    }
-    let person = |word: &str| marks.get(word).is_some_and(|&(titles, first_names)| titles >= 1 || first_names >= 2);
-    // Whether `words` name `surname` in full: a first name before it, or a given name after it
-    // ("Xu Wenli").
-    let in_full = |words: &[&str], surname: &str| {
-        (0..words.len()).any(|k| {
-            let given_after =
-                words.get(k + 1).is_some_and(|next| capitalized(next) && !NOT_NAMES.contains(&bare(next)));
-            (bare(words[k]) == surname && before_surname(words, k).is_some_and(first_name))
-                || (words[k] == surname && given_after)
-        })
-    };
-    sentences
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let surname = opening_surname(&s.text).filter(|w| person(w))?;
-            if in_full(&tokens[i], surname) {
-                return None;
+        let person = |word: &str| marks.get(word).is_some_and(|&(titles, first_names)| titles >= 1 || first_names >= 2);
+        // The surnames some sentence opens on, bare: only those need introducers.
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let opening: Vec<Option<&str>> =
+            sentences.iter().map(|s| opening_surname(&s.text).filter(|w| person(w))).collect();
+        for &surname in opening.iter().flatten() {
+            let next = ids.len();
+            ids.entry(surname).or_insert(next);
+        }
+        // Which of them each sentence names in full: a first name before ("Augusto Pinochet",
+        // "Wadih el Hage") or a given name after ("Xu Wenli").
+        let mut by = vec![Vec::new(); ids.len()];
+        let mut names_in_full: Vec<Vec<usize>> = vec![Vec::new(); sentences.len()];
+        for (j, words) in tokens.iter().enumerate() {
+            for (k, word) in words.iter().enumerate() {
+                let first_before = || before_surname(words, k).is_some_and(first_name);
+                let given_after =
+                    || words.get(k + 1).is_some_and(|next| capitalized(next) && !listed(NOT_NAMES, bare(next)));
+                let id = match ids.get(bare(word)) {
+                    Some(&id) if first_before() => id,
+                    _ => match ids.get(word) {
+                        Some(&id) if given_after() => id,
+                        _ => continue,
+                    },
+                };
+                if !names_in_full[j].contains(&id) {
+                    names_in_full[j].push(id);
+                    by[id].push(j);
+                }
             }
-            Some((0..sentences.len()).filter(|&j| j != i && in_full(&tokens[j], surname)).collect())
-        })
-        .collect()
+        }
+        // A sentence that also names its person in full needs nothing.
+        let person = opening
+            .iter()
+            .enumerate()
+            .map(|(i, surname)| surname.map(|w| ids[w]).filter(|id| !names_in_full[i].contains(id)))
+            .collect();
+        Self { person, by }
+    }
+
+    /// `None` when sentence `i` needs nothing, else the sentences that name in full the person it
+    /// calls by surname alone: it may be chosen only beside one of them (none: never).
+    pub(super) fn needs(&self, i: usize) -> Option<&[usize]> {
+        self.person.get(i).copied().flatten().map(|p| self.by[p].as_slice())
+    }
 }
 
 #[cfg(test)]
@@ -227,7 +157,9 @@ mod tests {
     fn needs(texts: &[&str]) -> Vec<Option<Vec<usize>>> {
         let documents: Vec<Document> =
             texts.iter().enumerate().map(|(i, t)| Document::new(format!("d{i}"), *t)).collect();
-        introductions(&sentences(&documents))
+        let found = sentences(&documents);
+        let introductions = Introductions::of(&found);
+        (0..found.len()).map(|i| introductions.needs(i).map(<[usize]>::to_vec)).collect()
     }
 
     #[test]

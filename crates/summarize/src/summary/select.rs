@@ -17,7 +17,7 @@ impl SummaryValidParams {
     /// Whether `candidate` may join `chosen`: it needs no introduction, or one of the sentences that
     /// name its person in full is chosen.
     pub(super) fn introduced(f: &Features, chosen: &[usize], candidate: usize) -> bool {
-        f.needs[candidate].as_ref().is_none_or(|by| by.iter().any(|j| chosen.contains(j)))
+        f.introductions.needs(candidate).is_none_or(|by| by.iter().any(|j| chosen.contains(j)))
     }
 
     /// Best score first, skipping what does not fit or repeats a chosen sentence; keeps going to
