@@ -50,6 +50,12 @@ pub fn stemmed_tokens(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `word` is one of the words of `list` (separated by whitespace): word lists read as
+/// prose in the code that keeps them.
+pub(crate) fn in_list(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|w| w == word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

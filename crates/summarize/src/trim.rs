@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::tokens::in_list;
+
 /// A date told relative to the day of writing, with what may come before and after it as one
 /// phrase: a weekday ("late on Friday night") or a nearby span ("earlier this week", "today").
 static RELATIVE_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -27,100 +29,34 @@ static RELATIVE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid pattern")
 });
 
-/// Words before a weekday that make it part of what the sentence says ("until Saturday", "the
-/// Monday deadline", "Monday and Tuesday"): the weekday stays.
-const BOUND_BEFORE: &[&str] = &[
-    "until",
-    "till",
-    "by",
-    "since",
-    "from",
-    "through",
-    "before",
-    "after",
-    "of",
-    "to",
-    "between",
-    "and",
-    "or",
-    "next",
-    "this",
-    "that",
-    "every",
-    "each",
-    "the",
-    "a",
-    "an",
-    "last",
-    "past",
-    "than",
-    "following",
-    "as",
-    "only",
-    "for",
-    "at",
-    "is",
-    "was",
-    "be",
-    "will",
-    "nor",
-    "but",
-    "not",
-    "no",
-    "late",
-    "early",
-    "on",
-    "except",
-    "including",
-    // What happens on a day, not the day something was reported: "the report published Monday",
-    // "talks scheduled Friday", "the storm began Monday".
-    "published",
-    "released",
-    "issued",
-    "dated",
-    "aired",
-    "broadcast",
-    "scheduled",
-    "set",
-    "planned",
-    "due",
-    "expected",
-    "slated",
-    "held",
-    "begins",
-    "began",
-    "begun",
-    "starts",
-    "started",
-    "ends",
-    "ended",
-    "effective",
-    "starting",
-    "beginning",
-    "ending",
-    "opens",
-    "opened",
-    "closes",
-    "closed",
-];
+/// Words before a date that make it part of what the sentence says ("until Saturday", "the
+/// Monday deadline", "Monday and Tuesday"): the date stays. The second line is what happens on a
+/// day, not the day something was reported: "the report published Monday", "talks scheduled
+/// Friday", "the storm began Monday".
+const BOUND_BEFORE: &str = "until till by since from through before after of to between and or next this that \
+    every each the a an last past than following as only for at is was be will nor but not no late early on except including \
+    published released issued dated aired broadcast scheduled set planned due expected slated held begins began begun \
+    starts started ends ended effective starting beginning ending opens opened closes closed";
 
-/// Verbs of saying: a weekday after one dates the report alone, so it goes even before a comma
-/// ("an official said Tuesday, a move that..." becomes "an official said, a move that...").
-const SAYING: &[&str] =
-    &["said", "says", "told", "reported", "announced", "added", "confirmed", "denied", "warned", "stated"];
+/// Verbs of saying: a date after one dates the report alone, so it goes even before a comma ("an
+/// official said Tuesday, a move that..." becomes "an official said, a move that...").
+const SAYING: &str = "said says told reported announced added confirmed denied warned stated";
 
-/// Words after a weekday that tie it to what follows ("Tuesday and Wednesday").
-const BOUND_AFTER: &[&str] = &["and", "or", "nor", "was", "is", "will", "as"];
+/// Words after a date that tie it to what follows ("Tuesday and Wednesday").
+const BOUND_AFTER: &str = "and or nor was is will as";
 
-/// Words after a weekday that tie it to what follows when a day comes next ("Monday to Friday",
-/// not "flew to Damascus on Sunday to try...").
-const RANGE: &[&str] = &["to", "through", "until", "till"];
+/// Words after a date that tie it to what follows when a day comes next ("Monday to Friday", not
+/// "flew to Damascus on Sunday to try...").
+const RANGE: &str = "to through until till";
 
-/// `text` without its weekdays where the sentence reads the same without them: "police said
-/// Saturday they had" becomes "police said they had", "arrested him on Friday night." becomes
-/// "arrested him.", "On Sunday, rescuers..." becomes "Rescuers...", and "Friday's bombing" becomes
-/// "the bombing". A weekday the sentence is about stays: "until Saturday", "Monday was the
-/// deadline", "on Monday, when", "Monday and Tuesday".
+/// Dates before a possessive that keep it ("last Friday's vote").
+const DATED: &str = "last this next the a every each past following until by since";
+
+/// `text` without the dates it tells relative to the day of writing, where the sentence reads the
+/// same without them: "police said Saturday they had" becomes "police said they had", "arrested
+/// him on Friday night." becomes "arrested him.", "Last week, rescuers..." becomes "Rescuers...",
+/// and "Friday's bombing" becomes "the bombing". A date the sentence is about stays: "until
+/// Saturday", "Monday was the deadline", "which began on Monday, moved", "Monday and Tuesday".
 ///
 /// ```
 /// use precis_summarize::trim_relative_dates;
@@ -139,11 +75,14 @@ pub fn trim_relative_dates(text: &str) -> String {
             // "on Friday's show" keeps its "on": only the date becomes "the".
             start = on.end();
         }
-        // "On Sunday, ..." and "Last week, ..." open on a date; "Monday, ..." may be a subject.
+        // "On Sunday the..." and "Last week the..." open on a date; "Monday was..." opens on a subject.
         let opens_on_date = m.name("on").is_some_and(|on| !on.is_empty()) || m.name("span").is_some();
         let Some(Cut { from, to, replacement, capitalize }) = cut(text, start, end, possessive, opens_on_date) else {
             continue;
         };
+        if from < copied {
+            continue;
+        }
         out.push_str(&text[copied..from]);
         out.push_str(replacement);
         copied = to;
@@ -164,7 +103,7 @@ struct Cut {
     capitalize: bool,
 }
 
-/// Where the weekday phrase `text[start..end]` can go, if it can.
+/// Where the date phrase `text[start..end]` can go, if it can.
 fn cut(text: &str, start: usize, end: usize, possessive: bool, opens_on_date: bool) -> Option<Cut> {
     let before = text[..start].trim_end();
     let after = &text[end..];
@@ -172,12 +111,12 @@ fn cut(text: &str, start: usize, end: usize, possessive: bool, opens_on_date: bo
         before.trim_end_matches('.').rsplit(|c: char| !c.is_alphanumeric() && c != '\'').next().unwrap_or("");
     let mut next_words = after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     let next_word = next_words.next().unwrap_or("");
-    let ranged = RANGE.contains(&next_word) && next_words.next().is_some_and(|w| w.ends_with("day"));
-    let bound_before = BOUND_BEFORE.contains(&previous_word.to_lowercase().as_str());
+    let ranged = in_list(RANGE, next_word) && next_words.next().is_some_and(|w| w.ends_with("day"));
+    let previous_word = previous_word.to_lowercase();
+    let bound_before = in_list(BOUND_BEFORE, &previous_word);
     if possessive {
         // "Friday's bombing" reads as "the bombing"; "last Friday's" and "this Friday's" stay.
-        let dated = ["last", "this", "next", "the", "a", "every", "each", "past", "following", "until", "by", "since"];
-        if dated.contains(&previous_word.to_lowercase().as_str()) || !after.starts_with(' ') {
+        if in_list(DATED, &previous_word) || !after.starts_with(' ') {
             return None;
         }
         let replacement = if before.is_empty() { "The" } else { "the" };
@@ -192,7 +131,7 @@ fn cut(text: &str, start: usize, end: usize, possessive: bool, opens_on_date: bo
         }
         let clause = after.starts_with(' ')
             && after[1..].starts_with(|c: char| c.is_lowercase())
-            && !BOUND_AFTER.contains(&next_word)
+            && !in_list(BOUND_AFTER, next_word)
             && !ranged;
         return (opens_on_date && clause).then_some(Cut {
             from: start,
@@ -208,10 +147,10 @@ fn cut(text: &str, start: usize, end: usize, possessive: bool, opens_on_date: bo
     }
     let followed_by_word = after.starts_with(' ')
         && after[1..].starts_with(|c: char| c.is_lowercase())
-        && !BOUND_AFTER.contains(&next_word)
+        && !in_list(BOUND_AFTER, next_word)
         && !ranged;
     let at_end = matches!(after, "." | "!" | "?");
-    let after_saying = after.starts_with(", ") && SAYING.contains(&previous_word.to_lowercase().as_str());
+    let after_saying = after.starts_with(", ") && in_list(SAYING, &previous_word);
     if !(followed_by_word || at_end || after_saying) {
         return None;
     }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use precis_text::Sentence;
 
+use crate::tokens::in_list;
+
 /// Titles that mark the next word as a person's name.
 const TITLES: &str = "Mr. Mrs. Ms. Dr. Sen. Rep. Gen. Gov. Lt. Col. Sgt. Capt. Adm. Maj. Prof. Rev. Judge President \
     Premier Minister Secretary Chancellor Cardinal Bishop Pope King Queen Prince Sheikh Ayatollah Senator Governor General";
@@ -22,12 +24,8 @@ const NOT_NAMES: &str = "The A An In On At Of For To By From With As But And Or 
 /// sentence capitalizes when it opens on them ("El Hage did come to New York.").
 const PARTICLES: &str = "el al bin ibn abu de da di du van von le la";
 
-fn listed(list: &str, word: &str) -> bool {
-    list.split_whitespace().any(|w| w == word)
-}
-
 fn particle(token: &str) -> bool {
-    listed(PARTICLES, &token.to_lowercase())
+    in_list(PARTICLES, &token.to_lowercase())
 }
 /// The word before the surname at `k`, past a particle: what names the person there, if anything.
 fn before_surname<'a>(words: &[&'a str], k: usize) -> Option<&'a str> {
@@ -50,8 +48,8 @@ fn capitalized(word: &str) -> bool {
 fn first_name(token: &str) -> bool {
     capitalized(token)
         && token.ends_with(|c: char| c.is_alphanumeric())
-        && !listed(TITLES, token)
-        && !listed(NOT_NAMES, token)
+        && !in_list(TITLES, token)
+        && !in_list(NOT_NAMES, token)
 }
 
 /// The surname a sentence opens on, bare ("Xu spent 12 years...", "Pinochet, 82, was held...",
@@ -69,7 +67,7 @@ fn opening_surname(text: &str) -> Option<&str> {
     let comma = first.ends_with(',');
     let introduced = comma && matches!(next, "the" | "a" | "an");
     let opens_clause = possessive || comma || next.starts_with(|c: char| c.is_lowercase());
-    (capitalized(word) && !listed(NOT_NAMES, word) && opens_clause && !introduced && first.len() > 1).then_some(word)
+    (capitalized(word) && !in_list(NOT_NAMES, word) && opens_clause && !introduced && first.len() > 1).then_some(word)
 }
 
 /// Who needs an introduction, and what introduces them.
@@ -94,8 +92,8 @@ impl Introductions {
             for (k, word) in words.iter().enumerate() {
                 let surname = bare(word);
                 let Some(before) = before_surname(words, k).filter(|_| capitalized(surname)) else { continue };
-                let particle_before = k > 0 && listed(PARTICLES, words[k - 1]);
-                if listed(TITLES, before) || particle_before {
+                let particle_before = k > 0 && in_list(PARTICLES, words[k - 1]);
+                if in_list(TITLES, before) || particle_before {
                     marks.entry(surname).or_default().0 += 1;
                 } else if first_name(before) {
                     marks.entry(surname).or_default().1 += 1;
@@ -119,7 +117,7 @@ impl Introductions {
             for (k, word) in words.iter().enumerate() {
                 let first_before = || before_surname(words, k).is_some_and(first_name);
                 let given_after =
-                    || words.get(k + 1).is_some_and(|next| capitalized(next) && !listed(NOT_NAMES, bare(next)));
+                    || words.get(k + 1).is_some_and(|next| capitalized(next) && !in_list(NOT_NAMES, bare(next)));
                 let id = match ids.get(bare(word)) {
                     Some(&id) if first_before() => id,
                     _ => match ids.get(word) {
