@@ -9,6 +9,7 @@ use precis_text::ends_sentence;
 
 use crate::concepts::content_words;
 use crate::params::SummaryValidParams;
+use crate::tokens::in_list;
 
 /// Per-sentence features every strategy draws on.
 pub(super) struct Features {
@@ -102,7 +103,8 @@ fn dangling(text: &str) -> bool {
     let words = &all[..all.len().min(4)];
     let first = words.first().copied().unwrap_or_default();
     let opening = words.join(" ") + " ";
-    PRONOUNS.split(' ').chain(CONNECTIVES.split(' ')).any(|w| w == first)
+    in_list(PRONOUNS, first)
+        || in_list(CONNECTIVES, first)
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
         || lower.contains(", however,")
@@ -133,9 +135,9 @@ fn points_back(word: &str, next: &str) -> bool {
     const PARTICIPLES: &str = "taken chosen given held hurt left caught known sent found seen";
     match word {
         "these" | "those" => {
-            let describes = word == "those"
-                && (next.ends_with("ed") || next.ends_with("ing") || PARTICIPLES.split(' ').any(|w| w == next));
-            !next.is_empty() && !FOLLOWED.split(' ').any(|w| w == next) && !describes
+            let describes =
+                word == "those" && (next.ends_with("ed") || next.ends_with("ing") || in_list(PARTICIPLES, next));
+            !next.is_empty() && !in_list(FOLLOWED, next) && !describes
         }
         _ => false,
     }
