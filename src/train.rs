@@ -290,15 +290,10 @@ pub fn model_of(
 }
 
 /// The sentence weight with the best cross-validated ROUGE-2 (× 100, mean over the sets of `pool`),
-/// training on `pool` less one fold at a time, and the mean of each weight.
-fn choose_weight(
-    sets: &[Prepared],
-    rows: &Rows,
-    pool: &[usize],
-    options: &Options,
-) -> Result<(f64, Vec<f64>), TrainError> {
+/// training on `pool` less one fold at a time.
+fn choose_weight(sets: &[Prepared], rows: &Rows, pool: &[usize], options: &Options) -> Result<f64, TrainError> {
     if let [only] = options.sentence_weights[..] {
-        return Ok((only, Vec::new()));
+        return Ok(only);
     }
     let folds = options.folds.min(pool.len());
     let mut totals = vec![0.0; options.sentence_weights.len()];
@@ -314,7 +309,7 @@ fn choose_weight(
     let means: Vec<f64> = totals.iter().map(|t| t / pool.len() as f64).collect();
     // Ties go to the smaller weight: the simpler objective.
     let best = (0..means.len()).fold(0, |b, k| if means[k] > means[b] + 1e-9 { k } else { b });
-    Ok((options.sentence_weights[best], means))
+    Ok(options.sentence_weights[best])
 }
 
 /// The file `precis train --summaries-dir` writes a system's summaries at a budget to.
@@ -445,7 +440,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
     let mut chosen_per_fold = Vec::new();
     for fold in 0..folds {
         let train = outside_fold(sets.len(), folds, fold);
-        let (weight, _) = choose_weight(sets, &rows, &train, options)?;
+        let weight = choose_weight(sets, &rows, &train, options)?;
         chosen_per_fold.push(weight);
         models.push(Arc::new(model_of(&rows, &train, &[], options, weight)));
     }
@@ -478,7 +473,7 @@ pub fn train(sets: &[Prepared], options: &Options, data_sha256: &str) -> Result<
             .collect();
         ablation.push((group.to_string(), held_out(sets, &without, options.budgets[0])?.mean[1]));
     }
-    let (chosen, _) = choose_weight(sets, &rows, &all, options)?;
+    let chosen = choose_weight(sets, &rows, &all, options)?;
     let mut model = model_of(&rows, &all, &[], options, chosen);
     let weight = match options.sentence_weights[..] {
         [only] => format!("the sentence weight fixed at {only}"),

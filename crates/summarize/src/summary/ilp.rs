@@ -21,16 +21,14 @@ impl SummaryValidParams {
         weight: &[f64],
         bonus: &[f64],
     ) -> Option<Vec<usize>> {
-        let mut candidates: Vec<usize> =
-            (0..f.cost.len()).filter(|&i| f.eligible[i] && self.fits(0, f.cost[i])).collect();
+        let fits = |i: usize| f.eligible[i] && self.fits(0, f.cost[i]);
+        // A sentence that needs an introduction is a candidate only if an introducer is one
+        // (introducers need none themselves).
+        let mut candidates: Vec<usize> = (0..f.cost.len())
+            .filter(|&i| fits(i) && f.introductions.needs(i).is_none_or(|by| by.iter().any(|&j| fits(j))))
+            .collect();
         candidates.sort_by_key(|&i| f.canon[i]);
-        // A sentence that needs an introduction stays a candidate only if an introducer is one.
         let mut position: Vec<Option<usize>> = vec![None; f.cost.len()];
-        for (k, &i) in candidates.iter().enumerate() {
-            position[i] = Some(k);
-        }
-        candidates.retain(|&i| f.introductions.needs(i).is_none_or(|by| by.iter().any(|&j| position[j].is_some())));
-        position.fill(None);
         for (k, &i) in candidates.iter().enumerate() {
             position[i] = Some(k);
         }
