@@ -27,6 +27,7 @@ const PARTICLES: &str = "el al bin ibn abu de da di du van von le la";
 fn particle(token: &str) -> bool {
     in_list(PARTICLES, &token.to_lowercase())
 }
+
 /// The word before the surname at `k`, past a particle: what names the person there, if anything.
 fn before_surname<'a>(words: &[&'a str], k: usize) -> Option<&'a str> {
     let previous = k.checked_sub(1)?;
@@ -100,11 +101,12 @@ impl Introductions {
                 }
             }
         }
-        let person = |word: &str| marks.get(word).is_some_and(|&(titles, first_names)| titles >= 1 || first_names >= 2);
+        let is_person =
+            |word: &str| marks.get(word).is_some_and(|&(titles, first_names)| titles >= 1 || first_names >= 2);
         // The surnames some sentence opens on, bare: only those need introducers.
         let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
         let opening: Vec<Option<&str>> =
-            sentences.iter().map(|s| opening_surname(&s.text).filter(|w| person(w))).collect();
+            sentences.iter().map(|s| opening_surname(&s.text).filter(|w| is_person(w))).collect();
         for &surname in opening.iter().flatten() {
             let next = ids.len();
             ids.entry(surname).or_insert(next);
