@@ -91,9 +91,9 @@ impl SummaryValidParams {
 /// Whether a sentence leans on one a summary will not carry: it opens with a pronoun or a
 /// demonstrative ("He said...", "That storm..."), a connective ("But...", "In response,...",
 /// "Seconds later,...", "In each case,...") or a time told by an earlier sentence ("On that
-/// day,...", "Since then,..."), sets itself against what came before (", however,", ", however."), quotes
-/// someone named only earlier (", he said", or a sentence that is all quotation), or points back
-/// with "these" or "those" ("only four of those bills").
+/// day,...", "Since then,..."), sets itself against what came before (", however,", ",
+/// however."), quotes someone named only earlier (", he said", or a sentence that is all
+/// quotation), or points back with "these" or "those" ("only four of those bills").
 fn dangling(text: &str) -> bool {
     const PRONOUNS: &str = "he she they it his her their its this that these those them";
     const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
