@@ -88,14 +88,15 @@ impl SummaryValidParams {
     }
 }
 
-/// Whether a sentence leans on one a summary will not carry: it opens with a pronoun or a
-/// demonstrative ("He said...", "That storm..."), a connective ("But...", "In response,...",
-/// "Seconds later,...", "In each case,...") or a time told by an earlier sentence ("On that
-/// day,...", "Since then,..."), sets itself against what came before (", however,", ",
-/// however."), quotes someone named only earlier (", he said", or a sentence that is all
-/// quotation), or points back with "these" or "those" ("only four of those bills").
+/// Whether a sentence leans on one a summary will not carry: it opens with a pronoun, a
+/// demonstrative or "another" ("He said...", "That storm...", "Another judge..."), a connective
+/// ("But...", "In response,...", "Seconds later,...", "In each case,...") or a time told by an
+/// earlier sentence ("On that day,...", "Since then,...", "Earlier,..."), sets itself against
+/// what came before (", however,", ", however."), quotes someone named only earlier (", he
+/// said", or a sentence that is all quotation), or points back with "these" or "those" ("only
+/// four of those bills").
 fn dangling(text: &str) -> bool {
-    const PRONOUNS: &str = "he she they it his her their its this that these those them";
+    const PRONOUNS: &str = "he she they it his her their its this that these those them another";
     const CONNECTIVES: &str = "but also however still yet instead nevertheless moreover furthermore besides thus therefore then and meanwhile otherwise";
     const PHRASES: &str = "in response|as a result|in addition|in turn|even so|by contrast|in contrast|on the other|at the same time|after that|in that case|for that reason|in each case|in both cases|in either case|since then|by then|until then|at the time|at that time|on that day|the next day|the following day|the day before|the day after";
     let lower = text.to_lowercase();
@@ -107,6 +108,8 @@ fn dangling(text: &str) -> bool {
         || in_list(CONNECTIVES, first)
         || PHRASES.split('|').any(|p| opening.starts_with(p) && opening[p.len()..].starts_with(' '))
         || words.get(1).is_some_and(|w| *w == "later")
+        || lower.starts_with("earlier,")
+        || lower.starts_with("later,")
         || lower.contains(", however,")
         || lower.ends_with(", however.")
         || [", he said", ", she said", ", they said", ", he added", ", she added", ", they added"]
@@ -176,6 +179,8 @@ mod tests {
             "On the other side stood the mayor.",
             "That storm left 2,000 people dead.",
             "In each case, the gunman fled on foot.",
+            "Another judge filed a request to question him.",
+            "Earlier, officials said 85 people were killed.",
             "Seventeen others died in landslides, he said.",
             "The talks will resume next week, they said.",
             "\"We will rebuild every school.\"",
