@@ -136,7 +136,7 @@ impl Default for Options {
             // Fixed, not chosen: an inner choice among 0, 0.5, 1 and 2 moved from run to run
             // within noise, and below 1 the Istanbul corpus loses its prisoner exchange, a fact
             // two sources report deep in their articles: the cross-source support precis exists
-            // to show (README).
+            // to show (crates/summarize/EXPERIMENTS.md).
             sentence_weights: vec![1.0],
             budgets: vec![Budget::Words(100), Budget::Bytes(665), Budget::Words(50), Budget::Words(200)],
             ablation: vec![
