@@ -242,8 +242,8 @@ impl SummaryParams {
     /// share of the objective, in [0, 1); 0 solves to the optimum. The default, 0.01, bounds the
     /// solve time of long budgets: on the dev set it made the `learned` selection at 200 words 25
     /// times faster than the optimum, with R-1 and R-2 within noise of it at 50 to 200 words
-    /// (`EXPERIMENTS.md`). The stopping point is found without a clock, so a given input still gives one
-    /// summary.
+    /// (`EXPERIMENTS.md`). The stopping point is found without a clock, so a given input still
+    /// gives one summary.
     ///
     /// ```
     /// use precis_summarize::{ParamGuard, SummaryParams};

@@ -283,7 +283,18 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
 /// assert!(!precis_text::ends_sentence("Quick Looks"));
 /// ```
 pub fn ends_sentence(text: &str) -> bool {
-    text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']', '»', '*']).ends_with(['.', '!', '?', '…'])
+    final_mark(text).is_some_and(|c| matches!(c, '.' | '!' | '?' | '…'))
+}
+
+/// The last character of a line inside any closing quotes, brackets or emphasis: what tells a
+/// statement (`.`) from a question (`?`).
+///
+/// ```
+/// assert_eq!(precis_text::final_mark("Could Spain try him?” "), Some('?'));
+/// assert_eq!(precis_text::final_mark("”"), None);
+/// ```
+pub fn final_mark(text: &str) -> Option<char> {
+    text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')', ']', '»', '*']).chars().next_back()
 }
 
 /// The length in bytes of a dateline or byline at the start of `text`, if any. Wire datelines

@@ -30,7 +30,7 @@ mod segment;
 mod source;
 mod span;
 
-pub use clean::{Cleaned, Dropped, Kept, Rule, clean, ends_sentence};
+pub use clean::{Cleaned, Dropped, Kept, Rule, clean, ends_sentence, final_mark};
 pub use document::{Document, DocumentSet, InputFormat, Loaded, read_documents};
 pub use error::{Error, Result};
 pub use html::{MAX_HTML_DEPTH, html_depth, html_title, html_to_text};

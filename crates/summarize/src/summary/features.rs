@@ -5,7 +5,7 @@ use ndarray::{Array1, Array2, Axis};
 use super::Inputs;
 use super::Support;
 use super::evidence::reports;
-use precis_text::ends_sentence;
+use precis_text::{ends_sentence, final_mark};
 
 use crate::concepts::content_words;
 use crate::params::SummaryValidParams;
@@ -150,7 +150,7 @@ fn points_back(word: &str, next: &str) -> bool {
 /// Whether a sentence is a question ("Could Spain try Pinochet?"): a summary reports what the
 /// sources say, and the dev set's 811 reference sentences hold no question (its articles, 36).
 fn asks(text: &str) -> bool {
-    text.trim_end().trim_end_matches(['"', '\'', '”', '’', ')']).ends_with('?')
+    final_mark(text) == Some('?')
 }
 
 /// Whether a sentence ends on a title ("... the president, Ms."): the segmenter cut it before the
